@@ -1,0 +1,765 @@
+r"""The verification ladder: one engine that decides ``lhs = rhs`` for every identity.
+
+Every symbolic result of the toolkit is checked here (MATH.md §7, DESIGN.md "One ladder for
+identities").  A check climbs as far as it can and reports the rung it reached:
+
+1. **proof** — ``lhs − rhs`` is brought to a canonical rational-function form and found to be
+   exactly zero.  Defining relations ``s² = B`` (a norm ``r² = wᵀSw``, ``σ̂² = σ_B² + ε``) are
+   applied either by *elimination* (``B`` is linear in a variable ``e``, which is replaced by
+   ``(s² − B|_{e=0}) / ∂_e B``: a rational parametrisation of the relation's variety) or by
+   *polynomial remainder* modulo ``s² − B``.  Both are exact, so "proved" is a proof.
+2. **exact points** — ``lhs`` and ``rhs`` are evaluated at random rational points in exact
+   arithmetic.  Square roots of rational values are computed exactly in a multiquadratic number
+   field ``Q(√d₁, …, √d_k)`` (:class:`RadicalField`), so no rounding ever enters.  A non-zero
+   difference is a **refutation** with its counterexample; zeros at ``N`` points are evidence,
+   *not* proof, and are reported as ``consistent``.
+3. **high precision** — only when an expression contains functions that exact arithmetic cannot
+   evaluate (``exp``, ``log``, …): evaluation to 60 significant digits with mpmath.  A difference
+   above ``1e-40`` (relative) refutes; otherwise the result is ``consistent`` at that precision.
+
+Floating-point constants are refused: an exact check of ``1.000000000001·x = x`` is meaningless
+once ``1e-12`` has been rounded.  Use :class:`sympy.Rational`.
+
+Examples
+--------
+>>> import sympy as sp
+>>> from bntheory.symbolic.verify import Relation, verify_identity
+>>> w1, w2, r = sp.symbols("w1 w2 r", positive=True)
+>>> norm = Relation(r, 2 * w1**2 + w2**2)          # r² = wᵀSw with S = diag(2, 1)
+>>> verify_identity(sp.diff(sp.sqrt(2 * w1**2 + w2**2), w1), 2 * w1 / r, relations=[norm]).status
+'proved'
+>>> res = verify_identity(sp.diff(sp.sqrt(2 * w1**2 + w2**2), w1), w1 / r, relations=[norm])
+>>> res.status, res.counterexample is not None
+('refuted', True)
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Callable, Iterable, Mapping, Sequence
+
+import sympy as sp
+from sympy.polys.fields import field as _rational_function_field
+
+from ..errors import ParameterError, SymbolicInputError
+
+PROVED = "proved"
+CONSISTENT = "consistent"
+REFUTED = "refuted"
+
+#: The rungs, in the order they are tried.
+RUNG_PROOF = "proof"
+RUNG_POINTS = "exact points"
+RUNG_HIGH_PRECISION = "60-digit points"
+
+_HP_DIGITS = 60
+_HP_REL_TOL = sp.Rational(1, 10**40)
+
+
+# --------------------------------------------------------------------------------------------
+# Relations, results
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Relation:
+    r"""A defining relation ``symbol**2 = base`` with ``symbol > 0``.
+
+    Parameters
+    ----------
+    symbol : sympy.Symbol
+        The positive root, e.g. ``r = ‖w‖_S`` or ``σ̂ = sqrt(σ_B² + ε)``; must be declared
+        ``positive=True``.
+    base : sympy.Expr
+        Its square, free of ``symbol`` and of other relation symbols.
+    solve_for : sympy.Symbol, optional
+        A variable in which ``base`` is linear.  It is then eliminated exactly (proof rung) and,
+        at exact points, computed from a rational ``symbol`` so that every value stays rational —
+        e.g. ``ε = σ̂² − σ_B²`` or ``S₁₁ = (r² − …)/w₁²``.
+    """
+
+    symbol: sp.Symbol
+    base: sp.Expr
+    solve_for: sp.Symbol | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.symbol, sp.Symbol) or self.symbol.is_positive is not True:
+            raise SymbolicInputError(
+                f"relation symbol must be a sympy Symbol declared positive=True, got {self.symbol!r}"
+            )
+        base = sp.sympify(self.base)
+        object.__setattr__(self, "base", base)
+        if base.has(self.symbol):
+            raise SymbolicInputError(f"relation base for {self.symbol} contains {self.symbol}: {base}")
+        if self.solve_for is not None:
+            e = self.solve_for
+            if e not in base.free_symbols:
+                raise SymbolicInputError(f"solve_for = {e} does not occur in the base {base}")
+            if sp.degree(sp.expand(base), e) != 1:
+                raise SymbolicInputError(f"the base {base} is not linear in solve_for = {e}")
+
+    @property
+    def coefficient(self) -> sp.Expr:
+        """``∂ base / ∂ solve_for`` (free of ``solve_for``)."""
+        return sp.expand(sp.diff(self.base, self.solve_for))
+
+    @property
+    def elimination(self) -> sp.Expr:
+        """The value of ``solve_for`` on the relation: ``(s² − base|_{e=0}) / ∂_e base``."""
+        e = self.solve_for
+        return (self.symbol**2 - self.base.xreplace({e: 0})) / self.coefficient
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """A point where ``lhs ≠ rhs``: the exact values of every symbol and of both sides."""
+
+    point: Mapping[sp.Symbol, sp.Expr]
+    lhs: sp.Expr
+    rhs: sp.Expr
+    component: tuple[int, ...] = ()
+
+    def as_dict(self) -> dict:
+        """JSON-ready form (values as exact strings)."""
+        return {
+            "point": {str(k): str(v) for k, v in self.point.items()},
+            "component": list(self.component),
+            "lhs": str(self.lhs),
+            "rhs": str(self.rhs),
+        }
+
+    def __str__(self) -> str:  # pragma: no cover - formatting only
+        where = f" (component {self.component})" if self.component else ""
+        pts = ", ".join(f"{k} = {v}" for k, v in self.point.items())
+        return f"at {pts}{where}: lhs = {self.lhs}, rhs = {self.rhs}"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of :func:`verify_identity`.
+
+    Attributes
+    ----------
+    status : {"proved", "consistent", "refuted"}
+    rung : str
+        The highest rung reached: ``"proof"``, ``"exact points"`` or ``"60-digit points"``.
+    points : int
+        Number of points at which both sides were evaluated (0 for a pure proof).
+    counterexample : Counterexample or None
+        Present exactly when ``status == "refuted"``.
+    note : str
+        How the result was reached (the method), in one line.
+    seconds : float
+        Wall-clock time spent.
+    """
+
+    status: str
+    rung: str
+    points: int
+    counterexample: Counterexample | None
+    note: str
+    seconds: float
+
+    @property
+    def holds(self) -> bool:
+        """True when the identity was proved or found consistent (i.e. not refuted)."""
+        return self.status != REFUTED
+
+    def describe(self) -> str:
+        """A one-line human description: ``proved``, ``consistent at 20 exact points`` …"""
+        if self.status == PROVED:
+            return "proved"
+        if self.status == CONSISTENT:
+            return f"consistent at {self.points} {self.rung} (evidence, not proof)"
+        return f"refuted ({self.rung})"
+
+    def as_dict(self) -> dict:
+        """JSON-ready form."""
+        return {
+            "status": self.status,
+            "rung": self.rung,
+            "points": self.points,
+            "counterexample": None if self.counterexample is None else self.counterexample.as_dict(),
+            "note": self.note,
+            "seconds": self.seconds,
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Exact arithmetic with square roots: the multiquadratic field Q(√d₁, …, √d_k)
+# --------------------------------------------------------------------------------------------
+
+
+def _rational_sqrt(q: Fraction) -> Fraction | None:
+    """The exact square root of a non-negative rational, or None if it is irrational."""
+    n, d = q.numerator, q.denominator
+    rn, rd = math.isqrt(n), math.isqrt(d)
+    if rn * rn == n and rd * rd == d:
+        return Fraction(rn, rd)
+    return None
+
+
+class RadicalField:
+    r"""The field ``Q(√d₁, …, √d_k)``, grown one square root at a time.
+
+    The radicands kept are *independent* (no product of a non-empty subset is a rational square),
+    so the ``2^k`` products of their roots form a basis and an element is zero exactly when all its
+    rational coordinates are.  A new square root that depends on earlier ones is expressed in the
+    existing basis instead of being added.
+    """
+
+    def __init__(self):
+        self.radicands: list[Fraction] = []
+
+    def sqrt(self, q: Fraction) -> "Fraction | RadicalNumber":
+        """The positive square root of the rational ``q ≥ 0``, exactly."""
+        if q < 0:
+            raise ArithmeticError(f"square root of a negative number {q}")
+        root = _rational_sqrt(q)
+        if root is not None:
+            return root
+        for mask in range(1, 1 << len(self.radicands)):
+            prod = q
+            for i, d in enumerate(self.radicands):
+                if mask >> i & 1:
+                    prod *= d
+            r = _rational_sqrt(prod)
+            if r is not None:  # √q = √(q·Πd) / Π√d = r · Π√d / Πd
+                denom = Fraction(1)
+                for i, d in enumerate(self.radicands):
+                    if mask >> i & 1:
+                        denom *= d
+                return RadicalNumber(self, {mask: r / denom})
+        self.radicands.append(q)
+        return RadicalNumber(self, {1 << (len(self.radicands) - 1): Fraction(1)})
+
+    def to_sympy(self, value) -> sp.Expr:
+        """Convert an element (or a rational) to an exact SymPy number."""
+        if isinstance(value, RadicalNumber):
+            total = sp.Integer(0)
+            for mask, c in value.c.items():
+                term = sp.Rational(c.numerator, c.denominator)
+                for i, d in enumerate(self.radicands):
+                    if mask >> i & 1:
+                        term *= sp.sqrt(sp.Rational(d.numerator, d.denominator))
+                total += term
+            return total
+        return sp.Rational(value.numerator, value.denominator)
+
+
+class RadicalNumber:
+    """An element of a :class:`RadicalField`: rational coordinates on the basis of root products."""
+
+    __slots__ = ("F", "c")
+
+    def __init__(self, F: RadicalField, c: dict[int, Fraction]):
+        self.F = F
+        self.c = {k: v for k, v in c.items() if v != 0}
+
+    def _coerce(self, other) -> "RadicalNumber":
+        if isinstance(other, RadicalNumber):
+            return other
+        return RadicalNumber(self.F, {0: Fraction(other)})
+
+    def __add__(self, other):
+        o = self._coerce(other)
+        out = dict(self.c)
+        for k, v in o.c.items():
+            out[k] = out.get(k, 0) + v
+        return RadicalNumber(self.F, out)
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return RadicalNumber(self.F, {k: -v for k, v in self.c.items()})
+
+    def __sub__(self, other):
+        return self + (-self._coerce(other))
+
+    def __rsub__(self, other):
+        return self._coerce(other) - self
+
+    def __mul__(self, other):
+        o = self._coerce(other)
+        rad = self.F.radicands
+        out: dict[int, Fraction] = {}
+        for k1, v1 in self.c.items():
+            for k2, v2 in o.c.items():
+                v = v1 * v2
+                common = k1 & k2
+                i = 0
+                while common:
+                    if common & 1:
+                        v *= rad[i]
+                    common >>= 1
+                    i += 1
+                k = k1 ^ k2
+                out[k] = out.get(k, 0) + v
+        return RadicalNumber(self.F, out)
+
+    __rmul__ = __mul__
+
+    def conjugate(self, i: int) -> "RadicalNumber":
+        """The image under ``√d_i ↦ −√d_i``."""
+        bit = 1 << i
+        return RadicalNumber(self.F, {k: (-v if k & bit else v) for k, v in self.c.items()})
+
+    def inverse(self) -> "RadicalNumber":
+        """Exact inverse: multiply by conjugates until the denominator is rational."""
+        if self.is_zero():
+            raise ZeroDivisionError("division by an exact zero")
+        num = RadicalNumber(self.F, {0: Fraction(1)})
+        den = self
+        for i in range(len(self.F.radicands)):
+            conj = den.conjugate(i)
+            num, den = num * conj, den * conj
+        (k, v), = den.c.items()  # rational now: a single coordinate on the basis element 1
+        assert k == 0
+        return num * (1 / v)
+
+    def __truediv__(self, other):
+        o = self._coerce(other)
+        return self * o.inverse()
+
+    def __rtruediv__(self, other):
+        return self._coerce(other) * self.inverse()
+
+    def __pow__(self, n: int):
+        if n < 0:
+            return self.inverse() ** (-n)
+        out = RadicalNumber(self.F, {0: Fraction(1)})
+        base = self
+        while n:
+            if n & 1:
+                out = out * base
+            base = base * base
+            n >>= 1
+        return out
+
+    def is_zero(self) -> bool:
+        return not self.c
+
+    def rational(self) -> Fraction | None:
+        """The value as a rational, or None if it has an irrational part."""
+        if not self.c:
+            return Fraction(0)
+        if set(self.c) == {0}:
+            return self.c[0]
+        return None
+
+
+class _NotExact(Exception):
+    """The expression has a node that exact arithmetic cannot evaluate."""
+
+
+def _is_zero(v) -> bool:
+    return v.is_zero() if isinstance(v, RadicalNumber) else v == 0
+
+
+def _exact_eval(expr: sp.Expr, values: Mapping[sp.Symbol, object], F: RadicalField, memo: dict):
+    """Evaluate ``expr`` exactly: rationals, ``+ − × ÷``, integer powers, square roots."""
+    hit = memo.get(expr)
+    if hit is not None:
+        return hit
+    if expr.is_Symbol:
+        try:
+            out = values[expr]
+        except KeyError:
+            raise SymbolicInputError(f"no value for the symbol {expr}") from None
+    elif expr.is_Integer:
+        out = int(expr)
+    elif expr.is_Rational:
+        out = Fraction(int(expr.p), int(expr.q))
+    elif expr.is_Add:
+        out = 0
+        for a in expr.args:
+            out = out + _exact_eval(a, values, F, memo)
+    elif expr.is_Mul:
+        out = 1
+        for a in expr.args:
+            out = out * _exact_eval(a, values, F, memo)
+    elif expr.is_Pow:
+        base = _exact_eval(expr.base, values, F, memo)
+        e = expr.exp
+        if e.is_Integer:
+            if not isinstance(base, RadicalNumber):
+                base = Fraction(base)  # int ** negative int would be a float
+            out = base ** int(e)
+        elif e.is_Rational and e.q == 2:
+            if isinstance(base, RadicalNumber):
+                rb = base.rational()
+                if rb is None:
+                    raise _NotExact(f"nested radical {expr}")
+                base = rb
+            base = Fraction(base)
+            if base < 0:
+                raise ArithmeticError(f"square root of a negative value at this point: {expr.base}")
+            root = F.sqrt(base)
+            out = root ** int(e.p)
+        else:
+            raise _NotExact(f"power {expr}")
+    else:
+        raise _NotExact(f"{type(expr).__name__} node {expr}")
+    memo[expr] = out
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Input normalisation
+# --------------------------------------------------------------------------------------------
+
+
+def _components(obj) -> list[tuple[tuple[int, ...], sp.Expr]]:
+    """Flatten a scalar, a Matrix or a nested sequence into ``(index, expression)`` pairs."""
+    if isinstance(obj, sp.MatrixBase):
+        return [((i, j), sp.sympify(obj[i, j])) for i in range(obj.rows) for j in range(obj.cols)]
+    if isinstance(obj, (list, tuple)):
+        out = []
+        for i, item in enumerate(obj):
+            out.extend(((i,) + idx, e) for idx, e in _components(item))
+        return out
+    return [((), sp.sympify(obj))]
+
+
+def _check_exact(expr: sp.Expr, side: str) -> None:
+    floats = expr.atoms(sp.Float)
+    if floats:
+        raise SymbolicInputError(
+            f"{side} contains the floating-point constant {sorted(floats, key=str)[0]}; "
+            "exact verification needs sympy.Rational constants"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Rung 1: proof
+# --------------------------------------------------------------------------------------------
+
+
+def _symbolize_radicals(expr: sp.Expr, relations: Sequence[Relation]) -> sp.Expr:
+    """Replace ``B^{k/2}`` by ``s^k`` for every relation ``s² = B`` (``B`` matched up to expansion)."""
+    targets = [(rel.symbol, rel.base, sp.expand(rel.base)) for rel in relations if rel.solve_for is None]
+    if not targets:
+        return expr
+    cache: dict[sp.Expr, sp.Symbol | None] = {}
+
+    def match(base):
+        if base not in cache:
+            cache[base] = None
+            for s, b, b_exp in targets:
+                if base == b or sp.expand(base - b_exp) == 0:
+                    cache[base] = s
+                    break
+        return cache[base]
+
+    def is_radical(e):
+        return e.is_Pow and e.exp.is_Rational and e.exp.q == 2 and match(e.base) is not None
+
+    return expr.replace(is_radical, lambda e: match(e.base) ** int(e.exp.p))
+
+
+def _reduce_modulo(poly, gens, relations, ring):
+    """Reduce a polynomial modulo ``s² − B`` for each remainder-type relation (canonical form)."""
+    for rel in relations:
+        if rel.solve_for is not None:
+            continue
+        idx = gens.index(rel.symbol)
+        B = ring.from_expr(rel.base)
+        powers = {0: ring.one}
+        out = ring.zero
+        for monom, coeff in poly.terms():
+            k = monom[idx]
+            if k < 2:
+                out += ring({monom: coeff})
+                continue
+            half = k // 2
+            if half not in powers:
+                powers[half] = B**half
+            rest = list(monom)
+            rest[idx] = k % 2
+            out += ring({tuple(rest): coeff}) * powers[half]
+        poly = out
+    return poly
+
+
+def _prove(diffs: Sequence[sp.Expr], relations: Sequence[Relation]) -> tuple[bool, str]:
+    """Try to reduce every difference to exactly 0.  Returns ``(proved, note)``."""
+    elim = {rel.solve_for: rel.elimination for rel in relations if rel.solve_for is not None}
+    rel_syms = [rel.symbol for rel in relations]
+    prepared = []
+    for d in diffs:
+        if elim:
+            d = d.xreplace(elim)
+        prepared.append(_symbolize_radicals(d, relations))
+    symbols = set().union(*(d.free_symbols for d in prepared)) if prepared else set()
+    for rel in relations:
+        if rel.solve_for is None:
+            symbols |= rel.base.free_symbols | {rel.symbol}
+    others = sorted(symbols - set(rel_syms), key=sp.default_sort_key)
+    gens = [s for s in rel_syms if s in symbols] + others
+    how = []
+    if elim:
+        how.append("eliminating " + ", ".join(f"{e}" for e in elim))
+    if any(rel.solve_for is None for rel in relations):
+        how.append("reducing modulo " + ", ".join(f"{r.symbol}²−({r.base})" for r in relations if r.solve_for is None))
+    note = "rational-function normal form" + (" after " + " and ".join(how) if how else "")
+    if not gens:  # every difference is a constant
+        try:
+            return all(_is_zero(_exact_eval(d, {}, RadicalField(), {})) for d in prepared), note
+        except _NotExact:
+            return all(sp.simplify(d) == 0 for d in prepared), note
+    K = _rational_function_field(gens, sp.QQ)[0]
+    ring = K.ring
+    for d in prepared:
+        try:
+            frac = K.from_expr(d)
+        except (ValueError, TypeError, sp.PolynomialError, sp.CoercionFailed):
+            # Not a rational function of the symbols (exp, log, an unmatched radical, …).
+            if sp.count_ops(d) > 400 or sp.simplify(d) != 0:
+                return False, "not a rational function after applying the relations"
+            continue
+        if _reduce_modulo(frac.numer, gens, relations, ring) != 0:
+            return False, "canonical form is non-zero"
+    return True, note
+
+
+# --------------------------------------------------------------------------------------------
+# Rung 2: exact points
+# --------------------------------------------------------------------------------------------
+
+
+def _random_rational(rng: random.Random, sym: sp.Symbol, domain: Mapping) -> Fraction:
+    if sym in domain:
+        lo, hi = (Fraction(str(v)) for v in domain[sym])
+        q = rng.randint(1, 12)
+        return lo + (hi - lo) * Fraction(rng.randint(0, 12 * q), 12 * q)
+    num = Fraction(rng.randint(1, 29), rng.randint(1, 11))
+    if sym.is_positive or sym.is_nonnegative:
+        return num
+    if sym.is_negative or sym.is_nonpositive:
+        return -num
+    return num if rng.random() < 0.5 else -num
+
+
+def _admissible(sym: sp.Symbol, value: Fraction) -> bool:
+    if sym.is_positive and not value > 0:
+        return False
+    if sym.is_nonnegative and not value >= 0:
+        return False
+    if sym.is_negative and not value < 0:
+        return False
+    if sym.is_nonzero and value == 0:
+        return False
+    return True
+
+
+def _sample_point(rng, free, relations, domain, F):
+    """One exact point: rationals for free symbols; relation symbols solved or as exact roots."""
+    values: dict[sp.Symbol, object] = {}
+    for s in free:
+        values[s] = _random_rational(rng, s, domain)
+    for rel in relations:
+        if rel.solve_for is None:
+            b = _exact_eval(rel.base, values, F, {})
+            b = b.rational() if isinstance(b, RadicalNumber) else Fraction(b)
+            if b is None or b <= 0:
+                return None
+            values[rel.symbol] = F.sqrt(b)
+            continue
+        e = rel.solve_for
+        b0 = _exact_eval(rel.base.xreplace({e: 0}), values, F, {})
+        coef = _exact_eval(rel.coefficient, values, F, {})
+        if isinstance(b0, RadicalNumber) or isinstance(coef, RadicalNumber) or coef == 0:
+            return None
+        b0, coef = Fraction(b0), Fraction(coef)
+        constrained = e.is_positive or e.is_nonnegative or e in domain
+        if constrained and coef > 0 and b0 > 0:
+            lo = math.sqrt(b0)
+            s = Fraction(lo * (1 + rng.randint(1, 10) / 10)).limit_denominator(1000)
+        elif constrained and coef < 0:
+            if b0 <= 0:
+                return None
+            s = Fraction(math.sqrt(b0) * rng.randint(1, 9) / 10).limit_denominator(1000)
+        else:
+            s = Fraction(rng.randint(1, 29), rng.randint(1, 7))
+        val = (s * s - b0) / coef
+        if not _admissible(e, val):
+            return None
+        if e in domain:
+            lo_d, hi_d = (Fraction(str(v)) for v in domain[e])
+            if not lo_d <= val <= hi_d:
+                return None
+        values[rel.symbol] = s
+        values[e] = val
+    return values
+
+
+def _to_sympy(F: RadicalField, v) -> sp.Expr:
+    if isinstance(v, RadicalNumber):
+        return F.to_sympy(v)
+    return sp.Rational(Fraction(v).numerator, Fraction(v).denominator)
+
+
+# --------------------------------------------------------------------------------------------
+# Rung 3: high precision (transcendental expressions only)
+# --------------------------------------------------------------------------------------------
+
+
+def _hp_compare(lhs: sp.Expr, rhs: sp.Expr, point: Mapping[sp.Symbol, sp.Expr]):
+    """Evaluate both sides to 60 digits; return ``(differ, lhs_value, rhs_value)``."""
+    lv = sp.N(lhs.xreplace(point), _HP_DIGITS)
+    rv = sp.N(rhs.xreplace(point), _HP_DIGITS)
+    if not (lv.is_number and rv.is_number):
+        raise SymbolicInputError(f"could not evaluate {lhs} or {rhs} numerically")
+    scale = max(abs(lv), abs(rv), sp.Integer(1))
+    return abs(lv - rv) > _HP_REL_TOL * scale, lv, rv
+
+
+# --------------------------------------------------------------------------------------------
+# The ladder
+# --------------------------------------------------------------------------------------------
+
+
+def verify_identity(
+    lhs,
+    rhs,
+    *,
+    relations: Iterable[Relation] = (),
+    domain: Mapping[sp.Symbol, tuple] | None = None,
+    condition: Callable[[Mapping[sp.Symbol, sp.Expr]], bool] | None = None,
+    points: int = 8,
+    prove: bool = True,
+    seed: int = 0,
+) -> Verification:
+    r"""Decide ``lhs = rhs`` as far up the ladder as it goes.
+
+    Parameters
+    ----------
+    lhs, rhs : sympy.Expr, sympy.Matrix or nested sequences of them
+        The two sides; matrices and sequences are compared entry by entry and must have the same
+        shape.  Constants must be exact (``sympy.Rational``, not ``float``).
+    relations : iterable of Relation
+        Defining relations ``s² = B`` the symbols satisfy (see :class:`Relation`).
+    domain : mapping, optional
+        ``{symbol: (lo, hi)}`` sampling intervals for exact points; otherwise symbols are sampled
+        from the sign their SymPy assumptions give (``positive=True`` → positive rationals).
+    condition : callable, optional
+        ``condition(point) -> bool`` rejects points outside the statement's hypotheses
+        (e.g. a positive definite ``S``).  It receives exact SymPy values.
+    points : int
+        Number of exact points (after a proof: a sanity check; without one: the evidence).
+    prove : bool
+        Try the proof rung first.  Proofs are exact but may be slow for large explicit sizes.
+    seed : int
+        Seed of the point sampler: same seed, same points.
+
+    Returns
+    -------
+    Verification
+        ``status`` is ``"proved"``, ``"consistent"`` or ``"refuted"``; a refutation always
+        carries a :class:`Counterexample` with exact values.
+
+    Raises
+    ------
+    SymbolicInputError
+        Mismatched shapes, floating-point constants, symbols without values.
+    ParameterError
+        ``points < 0``, or ``points == 0`` without ``prove``.
+    """
+    t0 = time.perf_counter()
+    relations = list(relations)
+    domain = dict(domain or {})
+    if isinstance(points, bool) or not isinstance(points, int) or points < 0:
+        raise ParameterError(f"points must be a non-negative integer, got points = {points!r}")
+    if points == 0 and not prove:
+        raise ParameterError("points = 0 with prove = False would check nothing")
+    lc, rc = _components(lhs), _components(rhs)
+    if [i for i, _ in lc] != [i for i, _ in rc]:
+        raise SymbolicInputError(
+            f"lhs and rhs have different shapes: {len(lc)} components {lc[-1][0] if lc else ()} "
+            f"vs {len(rc)} components {rc[-1][0] if rc else ()}"
+        )
+    for _, e in lc:
+        _check_exact(e, "lhs")
+    for _, e in rc:
+        _check_exact(e, "rhs")
+    rel_syms = {rel.symbol for rel in relations}
+    if len(rel_syms) != len(relations):
+        raise SymbolicInputError("two relations share a symbol")
+    for rel in relations:
+        if rel.base.free_symbols & rel_syms:
+            raise SymbolicInputError(f"relation base {rel.base} contains a relation symbol")
+        _check_exact(rel.base, f"relation {rel.symbol}")
+
+    diffs = [l - r for (_, l), (_, r) in zip(lc, rc)]
+    proved, proof_note = (_prove(diffs, relations) if prove else (False, "proof not attempted"))
+
+    # Exact points: a refutation may still come from here if the proof was inconclusive; after a
+    # proof they are a cross-check of the proof machinery itself.
+    solved = {rel.solve_for for rel in relations if rel.solve_for is not None}
+    all_syms = set()
+    for (_, l), (_, r) in zip(lc, rc):
+        all_syms |= l.free_symbols | r.free_symbols
+    for rel in relations:
+        all_syms |= rel.base.free_symbols
+    free = sorted(all_syms - rel_syms - solved, key=sp.default_sort_key)
+
+    rng = random.Random(seed)
+    checked, attempts, hp_used = 0, 0, False
+    while checked < points:
+        attempts += 1
+        if attempts > 50 * points + 50:
+            raise SymbolicInputError(
+                f"could not find admissible points: {checked} of {points} after {attempts - 1} attempts "
+                "(relations with non-positive bases, zero denominators or a condition that never holds)"
+            )
+        F = RadicalField()
+        values = _sample_point(rng, free, relations, domain, F)
+        if values is None:
+            continue
+        point = {s: _to_sympy(F, v) for s, v in values.items()}
+        if condition is not None and not condition(point):
+            continue
+        memo: dict = {}
+        refuted = None
+        try:
+            for (idx, l), (_, r) in zip(lc, rc):
+                lv = _exact_eval(l, values, F, memo)
+                rv = _exact_eval(r, values, F, memo)
+                if not _is_zero(lv - rv):
+                    refuted = Counterexample(point, _to_sympy(F, lv), _to_sympy(F, rv), idx)
+                    break
+        except (ZeroDivisionError, ArithmeticError):
+            continue  # a pole or a negative radicand: not a point of the statement's domain
+        except _NotExact:
+            hp_used = True
+            try:
+                for (idx, l), (_, r) in zip(lc, rc):
+                    differ, lv, rv = _hp_compare(l, r, point)
+                    if differ:
+                        refuted = Counterexample(point, lv, rv, idx)
+                        break
+            except (ZeroDivisionError, ArithmeticError):
+                continue
+        if refuted is not None:
+            rung = RUNG_HIGH_PRECISION if hp_used else RUNG_POINTS
+            if proved:  # a proof contradicted by an exact point is a bug in the ladder
+                raise AssertionError(f"proof contradicted at {refuted}")
+            return Verification(
+                REFUTED, rung, checked + 1, refuted,
+                f"{'60-digit' if hp_used else 'exact'} evaluation; proof: {proof_note}",
+                time.perf_counter() - t0,
+            )
+        checked += 1
+
+    rung = RUNG_HIGH_PRECISION if hp_used else RUNG_POINTS
+    if proved:
+        note = proof_note + (f"; cross-checked at {checked} {rung}" if checked else "")
+        return Verification(PROVED, RUNG_PROOF, checked, None, note, time.perf_counter() - t0)
+    return Verification(
+        CONSISTENT, rung, checked, None,
+        f"no proof ({proof_note}); equal at {checked} {rung}", time.perf_counter() - t0,
+    )
