@@ -575,16 +575,14 @@ def _sample_point(rng, free, relations, domain, F):
         if isinstance(b0, RadicalNumber) or isinstance(coef, RadicalNumber) or coef == 0:
             return None
         b0, coef = Fraction(b0), Fraction(coef)
-        constrained = e.is_positive or e.is_nonnegative or e in domain
-        if constrained and coef > 0 and b0 > 0:
-            lo = math.sqrt(b0)
-            s = Fraction(lo * (1 + rng.randint(1, 10) / 10)).limit_denominator(1000)
-        elif constrained and coef < 0:
-            if b0 <= 0:
-                return None
-            s = Fraction(math.sqrt(b0) * rng.randint(1, 9) / 10).limit_denominator(1000)
-        else:
-            s = Fraction(rng.randint(1, 29), rng.randint(1, 7))
+        # Aim at a value of e drawn like any free symbol, then round the root s to a nearby
+        # rational: e = (s² − b0)/coef is then exactly rational and close to its target.
+        target = b0 + coef * _random_rational(rng, e, domain)
+        if target <= 0:
+            return None
+        s = Fraction(math.sqrt(target)).limit_denominator(1000)
+        if s <= 0:
+            return None
         val = (s * s - b0) / coef
         if not _admissible(e, val):
             return None
