@@ -1,0 +1,328 @@
+r"""Each theorem's right-hand side, evaluated on a solver's trace (MATH.md §3, §3.1, §4.5, §6).
+
+Every function takes the problem and a :class:`~bntheory.solvers.result.SolverResult` and returns a
+:class:`BoundTrace`: the measured quantity read from the trace, the bound at the same iterates, the
+constants used (``μ``, ``L``, ``ζ``, ``Φ``, ``C`` — computed from the problem and the trace, never
+assumed) and the precision floor below which the measured values are noise (MATH.md §9.1).
+:func:`bntheory.rates.check_bound` compares the two.
+
+Several functions take a ``power`` or ``seed`` argument: these exist for the *negative controls*
+of MATH.md §7 (a deliberately wrong rate that a sound check must reject).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.linalg
+
+from .errors import ParameterError, ShapeMismatchError
+from .solvers._common import geometry
+from .validation import as_finite_array, finite_scalar, spd_matrix
+
+__all__ = [
+    "BoundTrace", "ols_bound", "gd_ols_bound", "pencil_sigma", "pencil_ratio_bound",
+    "ols_ratio_bound", "length_bound", "phi_from_trace", "direction_bound", "halfspace_bound",
+    "network_bound", "REL_FLOOR", "LENGTH_FLOOR",
+]
+
+#: Relative precision floor on Rayleigh gaps (× |ρ*|), MATH.md §9.1.
+REL_FLOOR = 1e-7
+#: Absolute floor on ``(∂_g f)²``: ``∂_g f`` is resolved to about 1e-10 by the quadrature.
+LENGTH_FLOOR = 1e-20
+
+
+@dataclass
+class BoundTrace:
+    """A bound evaluated along a trace.
+
+    Attributes
+    ----------
+    name : str
+    measured, bound : ndarray
+        Same length; ``nan`` in ``bound`` marks iterates where the theorem does not apply.
+    scale : float
+        Scale of ``measured``; ``floor`` is ``REL_FLOOR·scale`` unless stated otherwise.
+    floor : float
+        Absolute precision floor (MATH.md §9.1).
+    constants : dict
+        The constants the bound used (``mu``, ``L``, ``zeta``, ``Phi``, …).
+    reference : str
+        Paper section / MATH.md section.
+    """
+
+    name: str
+    measured: np.ndarray
+    bound: np.ndarray
+    scale: float
+    floor: float
+    constants: dict = field(default_factory=dict)
+    reference: str = ""
+
+    def check(self, **kwargs):
+        """Shortcut for :func:`bntheory.rates.check_bound` with this trace's floor."""
+        from .rates import check_bound
+
+        kwargs.setdefault("floor", self.floor)
+        return check_bound(self, **kwargs)
+
+
+def _mu_L(problem, res):
+    """``μ = λ_min(S)`` from the problem, ``L`` as used by the run (``L ≥ λ_max(S)``)."""
+    G = geometry(problem)
+    return G, G.mu, float(res.get("L", G.L))
+
+
+def ols_bound(problem, res, *, power: int = 2) -> BoundTrace:
+    r"""OLS theorem: ``ρ(w_t) − ρ* ≤ (1 − μ/L)^{2t} (ρ(w₀) − ρ*)`` (MATH.md §3).
+
+    Parameters
+    ----------
+    problem : OLSProblem or ``(S, u)``
+    res : SolverResult
+        A Rayleigh-GD or GDNP run (arrays ``gap``; scalar ``L``).
+    power : int
+        Exponent factor of the rate: ``2`` is the theorem; ``4`` gives the too-fast rate
+        ``(1 − μ/L)^{4t}`` used as a negative control.
+
+    References
+    ----------
+    Kohler et al. (2019), Section 3, Theorem 1; MATH.md §3.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from bntheory.solvers.rayleigh import rayleigh_gd
+    >>> P = (np.diag([1.0, 0.25]), np.array([1.0, 1.0]))
+    >>> bt = ols_bound(P, rayleigh_gd(P, [1.0, 0.1], 30))
+    >>> bt.check().holds, ols_bound(P, rayleigh_gd(P, [1.0, 0.1], 30), power=4).check().holds
+    (True, False)
+    """
+    G, mu, L = _mu_L(problem, res)
+    gap = np.asarray(res["gap"], dtype=float)
+    t = np.arange(gap.size)
+    rs = float(res.get("rho_star", G.rho_star))
+    return BoundTrace(
+        name=f"OLS rate (1-mu/L)^({power}t)", measured=gap,
+        bound=(1.0 - mu / L) ** (power * t) * gap[0], scale=abs(rs), floor=REL_FLOOR * abs(rs),
+        constants={"mu": mu, "L": L, "rho_star": rs, "rho0_gap": float(gap[0]), "power": power},
+        reference="Kohler et al. 2019, Sec. 3, Thm 1; MATH.md §3")
+
+
+def gd_ols_bound(problem, res, *, power: int = 2) -> BoundTrace:
+    r"""Plain GD on the convex ``f_OLS``: ``f(w̃_t) − f* ≤ (1 − μ/L)^{2t}(f(w̃₀) − f*)`` (MATH.md §3).
+
+    Valid for the step ``1/(2L)`` (the Hessian is ``2S``); ``res`` is a :func:`~bntheory.solvers.gd.gd`
+    run with ``gap``.
+    """
+    G, mu, L = _mu_L(problem, res)
+    step = float(res["step"])
+    if step > 1.0 / (2.0 * L) * (1 + 1e-12):
+        raise ParameterError(f"the GD rate needs step ≤ 1/(2L) = {1 / (2 * L):.6g}, got step = {step:.6g}")
+    gap = np.asarray(res["gap"], dtype=float)
+    t = np.arange(gap.size)
+    scale = max(abs(float(res["f_star"])), float(gap[0]))
+    return BoundTrace(
+        name=f"GD on f_OLS (1-mu/L)^({power}t)", measured=gap,
+        bound=(1.0 - mu / L) ** (power * t) * gap[0], scale=scale, floor=REL_FLOOR * scale,
+        constants={"mu": mu, "L": L, "step": step}, reference="MATH.md §3 (comparison)")
+
+
+def pencil_sigma(B, A, L=None, *, seed: bool = False) -> float:
+    r"""The rate ``σ`` of the generalised Rayleigh lemma for the pencil ``(B, A)`` (MATH.md §3.1).
+
+    .. math:: σ = 1 − \frac{μ}{L}\,\frac{λ_1 − λ_2}{λ_1 − λ_{min}},
+
+    with ``λ`` the eigenvalues of the pencil (``scipy.linalg.eigh(B, A)``), ``μ = λ_min(A)``,
+    ``L ≥ λ_max(A)``.  ``seed=True`` returns the seed article's ``σ`` without the factor ``μ/L``
+    (a claim under test: it is violated on random pencils).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> S = np.diag([1.0, 0.5]); u = np.array([1.0, 1.0])
+    >>> pencil_sigma(np.outer(u, u), S), pencil_sigma(np.outer(u, u), S, seed=True)
+    (0.5, 0.0)
+    """
+    A = spd_matrix("A", A)
+    B = as_finite_array("B", B, ndim=2)
+    if B.shape != A.shape:
+        raise ShapeMismatchError(f"B has shape {B.shape} but A has shape {A.shape}")
+    lam = scipy.linalg.eigh(0.5 * (B + B.T), A, eigvals_only=True)[::-1]
+    evA = np.linalg.eigvalsh(A)
+    L = float(evA[-1]) if L is None else finite_scalar("L", L)
+    spread = float(lam[0] - lam[-1])
+    if spread <= 0:
+        raise ParameterError("the pencil (B, A) has a single eigenvalue: σ is undefined")
+    frac = float(lam[0] - lam[1]) / spread
+    return float(1.0 - frac) if seed else float(1.0 - (evA[0] / L) * frac)
+
+
+def _ratio_trace(rt, lam1, lam2, sigma, name, constants, reference) -> BoundTrace:
+    """Per-step lemma check: ``ε(w_{t+1}) ≤ σ² ε(w_t)``, ``ε = (λ₁ − ρ̃)/(ρ̃ − λ₂)``."""
+    rt = np.asarray(rt, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eps = (lam1 - rt) / (rt - lam2)
+    applies = (rt[:-1] > lam2) & (rt[:-1] < lam1)
+    bound = np.where(applies, sigma ** 2 * eps[:-1], np.nan)
+    scale = (abs(lam1) + abs(lam2)) / (lam1 - lam2)
+    return BoundTrace(name=name, measured=eps[1:], bound=bound, scale=scale,
+                      floor=REL_FLOOR * scale, constants=dict(constants, sigma=sigma),
+                      reference=reference)
+
+
+def pencil_ratio_bound(B, A, res, *, seed: bool = False) -> BoundTrace:
+    r"""Generalised Rayleigh lemma, per step, on a :func:`~bntheory.solvers.rayleigh.pencil_ascent` run.
+
+    ``measured[t] = ε(w_{t+1})``, ``bound[t] = σ² ε(w_t)`` where ``λ₂ < ρ̃(w_t) < λ₁`` (elsewhere
+    the lemma does not apply and the bound is ``nan``), ``ε = (λ₁ − ρ̃)/(ρ̃ − λ₂)``.
+
+    References
+    ----------
+    Knyazev & Neymeyr (2003); Argentati et al. (2017); Kohler et al. (2019), Lemma in Sec. 3;
+    MATH.md §3.1.
+    """
+    lam = np.asarray(res["pencil_eigenvalues"], dtype=float)
+    L = float(res["L"])
+    sigma = pencil_sigma(B, A, L, seed=seed)
+    return _ratio_trace(res["rho_tilde"], float(lam[0]), float(lam[1]), sigma,
+                        "Rayleigh lemma" + (" (seed σ, no μ/L)" if seed else ""),
+                        {"lambda": lam, "mu": float(res["mu"]), "L": L, "seed": seed},
+                        "MATH.md §3.1")
+
+
+def ols_ratio_bound(problem, res, *, seed: bool = False) -> BoundTrace:
+    r"""The lemma's per-step form for OLS: ``(ρ⁺ − ρ*)/|ρ⁺| ≤ (1 − μ/L)² (ρ − ρ*)/|ρ|`` (MATH.md §3.1).
+
+    This is the pencil ``(uuᵀ, S)``: ``λ₁ = −ρ*``, ``λ₂ = λ_min = 0``, ``σ = 1 − μ/L``; ``seed=True``
+    uses the seed's ``σ = 1 − (λ₁−λ₂)/(λ₁−λ_min) = 0``.
+    """
+    G, mu, L = _mu_L(problem, res)
+    rs = float(res.get("rho_star", G.rho_star))
+    sigma = 0.0 if seed else 1.0 - mu / L
+    return _ratio_trace(-np.asarray(res["rho"], dtype=float), -rs, 0.0, sigma,
+                        "OLS per-step ratio" + (" (seed σ)" if seed else ""),
+                        {"mu": mu, "L": L, "rho_star": rs}, "MATH.md §3.1")
+
+
+def _zeta(problem) -> float:
+    """Smoothness ``ζ`` of ``f_LH``: ``problem.zeta``, else ``sup|φ''|·L`` (MATH.md §4.1)."""
+    z = getattr(problem, "zeta", None)
+    if z is None:
+        z = float(problem.loss.sup_d2) * geometry(problem).L
+    return float(z)
+
+
+def length_bound(problem, res, *, form: str = "paper") -> BoundTrace:
+    r"""Bisection bound on ``(∂_g f(w_t, a_t^{(T_s)}))²`` (MATH.md §4.5).
+
+    ``form="paper"``: ``2^{−T_s} ζ |b_t^{(0)} − a_t^{(0)}| / μ²``;
+    ``form="lipschitz"``: ``(ζ/μ)² 4^{−T_s} |b_t^{(0)} − a_t^{(0)}|²`` (``g ↦ ∂_g f`` is
+    ``ζ/μ``-Lipschitz).  ``res`` is a GDNP run (arrays ``dg``, ``width0``; scalar ``T_s``).
+    Iterates whose length search was capped (no finite optimal length) get a ``nan`` bound.
+
+    References
+    ----------
+    Kohler et al. (2019), Sec. 4, bisection lemma; MATH.md §4.5.
+    """
+    G = geometry(problem)
+    mu, zeta, T_s = G.mu, _zeta(problem), int(res["T_s"])
+    W = np.asarray(res["width0"], dtype=float)
+    if form == "paper":
+        bound = 2.0 ** (-T_s) * zeta * W / mu ** 2
+    elif form == "lipschitz":
+        bound = (zeta / mu) ** 2 * 4.0 ** (-T_s) * W ** 2
+    else:
+        raise ParameterError(f"form must be 'paper' or 'lipschitz', got form = {form!r}")
+    capped = np.asarray(res.get("capped", np.zeros(W.size, bool)), dtype=bool)
+    bound = np.where(capped, np.nan, bound)
+    return BoundTrace(name=f"length bound ({form})", measured=np.asarray(res["dg"]) ** 2,
+                      bound=bound, scale=1.0, floor=LENGTH_FLOOR,
+                      constants={"mu": mu, "zeta": zeta, "T_s": T_s}, reference="MATH.md §4.5")
+
+
+def phi_from_trace(res, Phi=None) -> float:
+    r"""``Φ = sup_t |c₁(w̃_t)|`` on the trace, or a user-given ``Φ`` checked against it (MATH.md §4.5).
+
+    Raises
+    ------
+    ParameterError
+        If the given ``Φ`` is smaller than ``sup_t |c₁(w̃_t)|``: the proof needs ``|c₁| ≤ Φ``.
+
+    Examples
+    --------
+    >>> phi_from_trace({"c1": [0.1, -0.3]})
+    0.3
+    >>> phi_from_trace({"c1": [0.1, -0.3]}, Phi=0.25)
+    Traceback (most recent call last):
+    ...
+    bntheory.errors.ParameterError: Φ = 0.25 is below sup_t |c₁(w̃_t)| = 0.3 on the trace: the direction bound needs |c₁| ≤ Φ
+    """
+    sup = float(np.max(np.abs(np.asarray(res["c1"], dtype=float))))
+    if Phi is None:
+        return sup
+    Phi = finite_scalar("Phi", Phi)
+    if Phi < sup * (1 - 1e-12):
+        raise ParameterError(f"Φ = {Phi:.6g} is below sup_t |c₁(w̃_t)| = {sup:.6g} on the trace: "
+                             "the direction bound needs |c₁| ≤ Φ")
+    return Phi
+
+
+def direction_bound(problem, res, *, Phi=None, power: int = 2) -> BoundTrace:
+    r"""Direction bound of GDNP (MATH.md §4.5):
+
+    .. math:: ‖w_t‖_S^2 ‖∇_w f(w_t, g_t)‖^2_{S^{-1}} ≤ (1 − μ/L)^{2t} Φ^2 g_t^2 (ρ(w_0) − ρ^*).
+
+    ``res`` is a GDNP run with ``diagnostics=True`` (array ``dir_grad_sq``).
+    """
+    G, mu, L = _mu_L(problem, res)
+    Phi = phi_from_trace(res, Phi)
+    gap = np.asarray(res["gap"], dtype=float)
+    g = np.asarray(res["g"], dtype=float)
+    t = np.arange(gap.size)
+    rs = float(res["rho_star"])
+    bound = (1.0 - mu / L) ** (power * t) * Phi ** 2 * g ** 2 * gap[0]
+    scale = abs(rs) * Phi ** 2 * float(np.max(g ** 2))
+    return BoundTrace(name="GDNP direction bound", measured=np.asarray(res["dir_grad_sq"], dtype=float),
+                      bound=bound, scale=scale, floor=REL_FLOOR * scale,
+                      constants={"mu": mu, "L": L, "Phi": Phi, "rho0_gap": float(gap[0])},
+                      reference="Kohler et al. 2019, Sec. 4; MATH.md §4.5")
+
+
+def halfspace_bound(problem, res, *, Phi=None, norm: str = "S_inv", length_form: str = "paper",
+                    power: int = 2) -> BoundTrace:
+    r"""Main halfspace theorem at every iterate ``t`` (MATH.md §4.5):
+
+    .. math:: ‖∇_{\tilde w} f(\tilde w_t)‖^2_{S^{-1}} ≤ (1 − μ/L)^{2t} Φ^2 (ρ(w_0) − ρ^*)
+              + 2^{−T_s} ζ |b_t^{(0)} − a_t^{(0)}| / μ^2,
+
+    with ``w̃_t = g_t w_t/‖w_t‖_S``.  ``norm="euclidean"`` compares ``‖∇f‖²`` with ``L`` times the
+    right-hand side (``‖v‖² ≤ L‖v‖²_{S⁻¹}``); ``length_form="lipschitz"`` uses the Lipschitz form of
+    the length term.
+    """
+    G, mu, L = _mu_L(problem, res)
+    Phi = phi_from_trace(res, Phi)
+    gap = np.asarray(res["gap"], dtype=float)
+    t = np.arange(gap.size)
+    rs = float(res["rho_star"])
+    lb = length_bound(problem, res, form=length_form)
+    bound = (1.0 - mu / L) ** (power * t) * Phi ** 2 * gap[0] + lb.bound
+    if norm == "S_inv":
+        measured, factor = np.asarray(res["grad_dual_sq"], dtype=float), 1.0
+    elif norm == "euclidean":
+        measured, factor = np.asarray(res["grad_sq"], dtype=float), L
+    else:
+        raise ParameterError(f"norm must be 'S_inv' or 'euclidean', got norm = {norm!r}")
+    scale = factor * abs(rs) * Phi ** 2
+    return BoundTrace(name=f"halfspace theorem ({norm}, length {length_form})", measured=measured,
+                      bound=factor * bound, scale=scale,
+                      floor=max(REL_FLOOR * scale, factor * LENGTH_FLOOR),
+                      constants={"mu": mu, "L": L, "zeta": lb.constants["zeta"], "Phi": Phi,
+                                 "T_s": lb.constants["T_s"], "rho0_gap": float(gap[0]),
+                                 "norm_factor": factor},
+                      reference="Kohler et al. 2019, Sec. 4, main theorem; MATH.md §4.5")
+
+
+def network_bound(problem, res, *, C=None, length_form: str = "paper") -> BoundTrace:  # pragma: no cover - filled below
+    raise NotImplementedError
