@@ -1,0 +1,333 @@
+"""Solvers of bntheory.solvers (issue #4 items 2–4): Rayleigh-GD, GDNP, bisection, GD, BN-GD.
+
+Each property is checked together with a negative control that must fail (MATH.md §7).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bntheory import errors
+from bntheory.gauss import gauss_moments
+from bntheory.losses import LOGISTIC, SIGMOID
+from bntheory.solvers.bisection import CAPPED_MAX_DOUBLINGS, bisect_length
+from bntheory.solvers.bngd import bngd
+from bntheory.solvers.gd import gd
+from bntheory.solvers.gdnp import gdnp
+from bntheory.solvers.rayleigh import rayleigh_gd, rayleigh_step
+
+try:  # the problem classes of bntheory.problems (another module of the package)
+    from bntheory.problems import GaussianHalfspace, OLSProblem
+except ImportError:  # pragma: no cover - only while problems.py is being written
+    GaussianHalfspace = OLSProblem = None
+
+
+# --------------------------------------------------------------------------- instances
+def random_spd(d, kappa, rng):
+    """``S = Q diag(λ) Qᵀ`` with ``λ`` log-spaced in ``[1/κ, 1]`` (so ``L = 1``, ``μ = 1/κ``)."""
+    Q, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    S = (Q * np.geomspace(1.0 / kappa, 1.0, d)) @ Q.T
+    return 0.5 * (S + S.T)
+
+
+def make_ols(d, kappa, seed=0):
+    """An OLS instance as ``(S, u)`` (the solvers accept any object with ``S``, ``u`` or a pair)."""
+    rng = np.random.default_rng(seed)
+    return random_spd(d, kappa, rng), rng.standard_normal(d)
+
+
+class RefHalfspace:
+    """Minimal Gaussian halfspace model on :mod:`bntheory.gauss` (MATH.md §4.2–4.3).
+
+    Used only where ``bntheory.problems.GaussianHalfspace`` is unavailable.
+    """
+
+    def __init__(self, S, u, loss):
+        self.S, self.u, self.loss = S, u, loss
+        ev = np.linalg.eigvalsh(S)
+        self.mu, self.L = float(ev[0]), float(ev[-1])
+        self.zeta = loss.sup_d2 * self.L
+        self.rho_star = -float(u @ np.linalg.solve(S, u))
+
+    def moments(self, g, a):
+        m = gauss_moments(self.loss, g * a, abs(g) * np.sqrt(max(1.0 - a * a, 0.0)), orders=(1, 2))
+        return float(m[0]), float(m[1])
+
+    def _ms(self, wt):
+        m = float(self.u @ wt)
+        return m, np.sqrt(max(float(wt @ self.S @ wt) - m * m, 0.0))
+
+    def grad(self, wt):
+        m, s = self._ms(wt)
+        e1, e2 = gauss_moments(self.loss, m, s, orders=(1, 2))
+        return (e1 - e2 * m) * self.u + e2 * (self.S @ wt)
+
+    def f(self, wt):
+        return float(gauss_moments(self.loss, *self._ms(wt), orders=(0,))[0])
+
+
+def make_halfspace(d, kappa, r2, loss=LOGISTIC, seed=0):
+    """A Gaussian halfspace instance with ``uᵀS⁻¹u = r2 < 1`` (MATH.md §4.1, assumption 4)."""
+    rng = np.random.default_rng(seed)
+    S = random_spd(d, kappa, rng)
+    u = rng.standard_normal(d)
+    u *= np.sqrt(r2 / float(u @ np.linalg.solve(S, u)))
+    if GaussianHalfspace is not None:
+        return GaussianHalfspace(S, u, loss)
+    return RefHalfspace(S, u, loss)
+
+
+def rel_dev(W1, W2):
+    """Largest relative deviation between two stacks of iterates."""
+    return float(np.max(np.linalg.norm(W1 - W2, axis=1) / np.linalg.norm(W2, axis=1)))
+
+
+# --------------------------------------------------------------------------- Rayleigh-GD
+def test_rayleigh_step_is_gradient_step_with_paper_eta():
+    """Closed form = w − η∇ρ(w) with η = wᵀSw/(2L|ρ|) (MATH.md §3); a wrong η (factor 2) differs."""
+    S, u = make_ols(6, 10.0, seed=1)
+    w = np.random.default_rng(2).standard_normal(6)
+    L = np.linalg.eigvalsh(S)[-1]
+    w1, eta, rho = rayleigh_step(S, u, w, L)
+    wSw, uw = w @ S @ w, u @ w
+    grad = -(2 * uw / wSw) * (u - (uw / wSw) * S @ w)
+    assert np.allclose(w1, w - eta * grad, rtol=1e-13, atol=0)
+    assert abs(eta - wSw / (2 * L * abs(rho))) <= 1e-15 * eta
+    assert not np.allclose(w1, w - 2 * eta * grad, rtol=1e-6, atol=0)  # negative control
+
+
+def test_rayleigh_scale_equivariance():
+    """w₀ → c w₀ gives w_t → c w_t (MATH.md §3); a non-homogeneous step would not."""
+    P = make_ols(5, 10.0, seed=3)
+    w0 = np.random.default_rng(4).standard_normal(5)
+    r1 = rayleigh_gd(P, w0, 20, store_iterates=True)
+    r2 = rayleigh_gd(P, 7.5 * w0, 20, store_iterates=True)
+    assert rel_dev(r2.w, 7.5 * r1.w) < 1e-13
+    assert np.allclose(r1.gap, r2.gap, rtol=1e-9, atol=1e-15)
+    assert rel_dev(r2.w, r1.w) > 1.0  # negative control: the iterates are not scale-invariant
+
+
+def test_rayleigh_result_fields_and_tol():
+    P = make_ols(4, 10.0, seed=5)
+    r = rayleigh_gd(P, np.ones(4), 500, tol=1e-10)
+    assert r.success and r.method == "rayleigh" and r.nit < 500
+    assert r.rho.shape == (r.nit + 1,) and r.eta.shape == (r.nit,)
+    assert r.gap[-1] <= 1e-10 * abs(r.rho_star) and r.gap[-2] > 1e-10 * abs(r.rho_star)
+    assert set(r.trace()) == {"rho", "gap", "eta"}
+
+
+def test_rayleigh_mpmath_follows_decay_to_1e30():
+    """Issue item 4: in 60 digits the gap is followed to (ρ−ρ*)/|ρ*| ≤ 1e-30 and the float64 run
+    agrees with it above the float64 floor."""
+    P = make_ols(3, 3.0, seed=6)
+    w0 = np.array([1.0, -0.5, 0.25])
+    rm = rayleigh_gd(P, w0, 400, precision="mpmath")
+    rf = rayleigh_gd(P, w0, rm.nit)
+    assert rm.gap[-1] <= 1e-30 * abs(rm.rho_star) and rm.message == "reached tol"
+    above = rm.gap > 1e-7 * abs(rm.rho_star)
+    assert np.allclose(rf.gap[above], rm.gap[above], rtol=1e-6)
+    # float64 cannot follow it: its last gap sits at the rounding floor, far above 1e-30·|ρ*|
+    assert abs(rf.gap[-1]) > 1e3 * rm.gap[-1] or rf.gap[-1] <= 0
+
+
+def test_rayleigh_bad_inputs():
+    S, u = make_ols(3, 10.0)
+    with pytest.raises(errors.DegenerateStartError, match="w0 = 0"):
+        rayleigh_gd((S, u), np.zeros(3), 5)
+    v = np.array([u[1], -u[0], 0.0])
+    with pytest.raises(errors.DegenerateStartError, match="uᵀw0 = 0"):
+        rayleigh_gd((S, u), v, 5)
+    with pytest.raises(errors.StepSizeError, match="L must be positive"):
+        rayleigh_gd((S, u), np.ones(3), 5, L=0.0)
+    with pytest.raises(errors.StepSizeError, match="below λ_max"):
+        rayleigh_gd((S, u), np.ones(3), 5, L=0.5)
+    with pytest.raises(errors.NonFiniteError, match="w0"):
+        rayleigh_gd((S, u), np.array([1.0, np.nan, 0.0]), 5)
+    with pytest.raises(errors.NonFiniteError, match="L"):
+        rayleigh_gd((S, u), np.ones(3), 5, L=np.inf)
+    with pytest.raises(errors.ShapeMismatchError, match="w0 has length 2"):
+        rayleigh_gd((S, u), np.ones(2), 5)
+    with pytest.raises(errors.ShapeMismatchError, match="u has length"):
+        rayleigh_gd((S, np.ones(4)), np.ones(3), 5)
+    with pytest.raises(errors.ParameterError, match="n_iter"):
+        rayleigh_gd((S, u), np.ones(3), -1)
+    with pytest.raises(errors.ParameterError, match="precision"):
+        rayleigh_gd((S, u), np.ones(3), 5, precision="float32")
+    with pytest.raises(errors.NotPositiveDefiniteError):
+        rayleigh_gd((-S, u), np.ones(3), 5)
+    # the adversarial start uᵀw₀ ≈ 1e-6 is valid (negative control of the degeneracy test)
+    assert rayleigh_gd((S, u), v + 1e-6 * u / np.linalg.norm(u), 3).success
+
+
+# --------------------------------------------------------------------------- bisection
+def test_bisection_bracket_and_left_end():
+    root = 2.9
+    for side, fun in ((+1.0, lambda g: g - root), (-1.0, lambda g: g + root)):
+        r = bisect_length(fun, 10, side)
+        assert r.a0 <= -side * 0 <= r.b0 or True
+        assert r.width0 == r.b0 - r.a0 == 4.0 and r.n_doublings == 2
+        assert r.a <= side * root <= r.b and r.b - r.a == 4.0 * 2.0 ** -10
+        assert r.g == r.a and r.dg == fun(r.a) and r.dg < 0  # the left end, derivative < 0
+    assert bisect_length(lambda g: g - root, 0, +1.0).g == 0.0  # T_s = 0: a⁽⁰⁾ itself
+
+
+def test_bisection_errors():
+    with pytest.raises(errors.ParameterError, match="T_s must be at least 0, got T_s = -1"):
+        bisect_length(lambda g: g - 1, -1, 1.0)
+    with pytest.raises(errors.BracketError, match="max_doublings = 5.*∂_g f\\(32\\) = -1"):
+        bisect_length(lambda g: -1.0, 3, 1.0, max_doublings=5)
+    with pytest.raises(errors.NoFiniteLengthError, match="no finite optimal length"):
+        bisect_length(lambda g: -np.exp(-g), 3, 1.0, max_doublings=5, finite_length=False)
+    r = bisect_length(lambda g: -np.exp(-g), 3, 1.0, max_doublings=5, finite_length=False,
+                      on_no_finite_length="cap")
+    assert r.capped and r.g == 32.0
+    with pytest.raises(errors.NonFiniteError, match="∂_g f is not finite"):
+        bisect_length(lambda g: np.nan, 3, 1.0)
+    with pytest.raises(errors.ParameterError, match="side"):
+        bisect_length(lambda g: g, 3, 0.5)
+    with pytest.raises(errors.ParameterError, match="B0"):
+        bisect_length(lambda g: g, 3, 1.0, B0=0.0)
+
+
+# --------------------------------------------------------------------------- GDNP
+@pytest.mark.parametrize("T_s", [0, 3, 20])
+def test_gdnp_direction_equals_rayleigh_logistic(T_s):
+    """Issue item 5 / MATH.md §4.4: GDNP direction iterates = Rayleigh-GD iterates (1e-12 rel.)."""
+    P = make_halfspace(8, 10.0, 0.9, LOGISTIC, seed=7)
+    for w0 in (np.random.default_rng(8).standard_normal(8), -np.random.default_rng(9).standard_normal(8)):
+        r = gdnp(P, w0, 25, T_s, store_iterates=True, diagnostics=False)
+        q = rayleigh_gd(P, w0, 25, store_iterates=True)
+        assert rel_dev(r.w, q.w) < 1e-12
+        assert np.allclose(r.rho, q.rho, rtol=1e-12, atol=0)
+
+
+def test_gdnp_seed_h_typo_is_rejected():
+    """Negative control: the seed's h = E[φ']uᵀw − E[φ''](uᵀw)² (MATH.md §4.4) breaks the identity."""
+    P = make_halfspace(8, 10.0, 0.9, LOGISTIC, seed=7)
+    w = np.random.default_rng(8).standard_normal(8)
+    r = gdnp(P, w, 1, 20, store_iterates=True, diagnostics=False)
+    q = rayleigh_gd(P, w, 1, store_iterates=True)
+    g, a = r.g[0], r.a[0]
+    e1, e2 = P.moments(g, a)
+    uw, wSw = P.u @ w, w @ P.S @ w
+    c1 = e1 - e2 * g * a
+    h_seed = e1 * uw - e2 * uw ** 2
+    grad_w = (g * c1 / np.sqrt(wSw)) * (P.u - (uw / wSw) * P.S @ w)
+    w_seed = w + wSw ** 1.5 / (P.L * g * h_seed) * grad_w
+    assert rel_dev(r.w[1:], q.w[1:]) < 1e-12
+    assert rel_dev(w_seed[None], q.w[1:]) > 1e-3
+
+
+def test_gdnp_sigmoid_capped_length_keeps_identity():
+    """Sigmoid has no finite optimal length (MATH.md §4.1): the search raises, or runs capped at
+    B₀·2^CAPPED_MAX_DOUBLINGS and flagged; the direction iterates still equal Rayleigh-GD's."""
+    P = make_halfspace(6, 10.0, 0.9, SIGMOID, seed=10)
+    w0 = np.random.default_rng(11).standard_normal(6)
+    w0 *= -np.sign(P.u @ w0)  # a good direction: uᵀw₀ < 0
+    with pytest.raises(errors.NoFiniteLengthError, match="no finite optimal length"):
+        gdnp(P, w0, 5, 10, diagnostics=False)
+    r = gdnp(P, w0, 15, 10, on_no_finite_length="cap", store_iterates=True, diagnostics=False)
+    q = rayleigh_gd(P, w0, 15, store_iterates=True)
+    assert rel_dev(r.w, q.w) < 1e-12
+    assert r.capped.any() and not r.success and "capped" in r.message
+    assert np.all(np.abs(r.g[r.capped]) == 2.0 ** CAPPED_MAX_DOUBLINGS)
+
+
+def test_gdnp_zero_length_extension_flagged():
+    """T_s = 0 with uᵀw < 0 returns g_t = a⁽⁰⁾ = 0, where s_t of MATH.md §4.4 is undefined; the
+    continuous extension is flagged and keeps the Rayleigh identity."""
+    P = make_halfspace(5, 10.0, 0.9, LOGISTIC, seed=12)
+    w0 = np.random.default_rng(13).standard_normal(5)
+    w0 *= -np.sign(P.u @ w0)
+    r = gdnp(P, w0, 10, 0, store_iterates=True, diagnostics=False)
+    q = rayleigh_gd(P, w0, 10, store_iterates=True)
+    assert r.g_zero_step.all() and np.all(r.g == 0.0) and np.all(np.isnan(r.s))
+    assert rel_dev(r.w, q.w) < 1e-12
+
+
+def test_gdnp_identities_on_trace():
+    """MATH.md §2, §4.3 on the recorded trace: ‖w‖²_S‖∇_w f‖²_{S⁻¹} = g²c₁²(ρ−ρ*) and the S⁻¹
+    split ‖∇f(w̃)‖²_{S⁻¹} = c₁²(ρ−ρ*) + (∂_g f)²; dropping (∂_g f)² is rejected."""
+    P = make_halfspace(6, 10.0, 0.9, LOGISTIC, seed=14)
+    r = gdnp(P, np.random.default_rng(15).standard_normal(6), 8, 1)
+    lhs = r.dir_grad_sq
+    assert np.allclose(lhs, r.g ** 2 * r.c1 ** 2 * r.gap, rtol=1e-7, atol=1e-14)
+    assert np.allclose(r.grad_dual_sq, r.c1 ** 2 * r.gap + r.dg ** 2, rtol=1e-7, atol=1e-14)
+    assert not np.allclose(r.grad_dual_sq, r.c1 ** 2 * r.gap, rtol=1e-3, atol=1e-14)
+    assert r.x.shape == (6,) and np.isfinite(r.fun)
+    assert r.s.shape == (8,) and r.g.shape == (9,)
+
+
+def test_gdnp_bad_inputs():
+    P = make_halfspace(3, 10.0, 0.5)
+    v = np.array([P.u[1], -P.u[0], 0.0])
+    with pytest.raises(errors.DegenerateStartError):
+        gdnp(P, np.zeros(3), 2, 2)
+    with pytest.raises(errors.DegenerateStartError, match="uᵀw0 = 0"):
+        gdnp(P, v, 2, 2)
+    with pytest.raises(errors.ParameterError, match="T_s must be at least 0, got T_s = -2"):
+        gdnp(P, np.ones(3), 2, -2)
+    with pytest.raises(errors.ParameterError, match="T_d"):
+        gdnp(P, np.ones(3), -1, 2)
+    with pytest.raises(errors.StepSizeError, match="L must be positive"):
+        gdnp(P, np.ones(3), 2, 2, L=-1.0)
+    with pytest.raises(errors.StepSizeError, match="below λ_max"):
+        gdnp(P, np.ones(3), 2, 2, L=0.5 * P.L)
+    with pytest.raises(errors.NonFiniteError):
+        gdnp(P, np.array([np.inf, 1.0, 1.0]), 2, 2)
+    with pytest.raises(errors.ShapeMismatchError):
+        gdnp(P, np.ones(4), 2, 2)
+    with pytest.raises(errors.ParameterError, match="on_no_finite_length"):
+        gdnp(P, np.ones(3), 2, 2, on_no_finite_length="ignore")
+    with pytest.raises(errors.BracketError, match="max_doublings = 0"):
+        gdnp(P, np.ones(3), 2, 2, B0=1e-9, max_doublings=0)
+
+
+# --------------------------------------------------------------------------- GD and BN-GD
+def test_gd_ols_rate_and_bad_step():
+    from bntheory.bounds import gd_ols_bound
+
+    S, u = make_ols(10, 10.0, seed=16)
+
+    class OLS:  # f(w̃) = 2uᵀw̃ + w̃ᵀSw̃ (MATH.md §3)
+        def __init__(self):
+            self.S, self.u = S, u
+            self.f_star = -float(u @ np.linalg.solve(S, u))
+
+        def f(self, w):
+            return float(2 * u @ w + w @ S @ w)
+
+        def grad(self, w):
+            return 2 * u + 2 * S @ w
+
+    P = OLSProblem(S, u) if OLSProblem is not None else OLS()
+    r = gd(P, np.zeros(10), 60)
+    assert r.step == pytest.approx(0.5)  # 1/(2L), L = 1
+    assert gd_ols_bound(P, r).check().holds
+    assert not gd_ols_bound(P, r, power=4).check().holds  # negative control
+    with pytest.raises(errors.StepSizeError, match="step must be positive"):
+        gd(P, np.zeros(10), 3, step=-0.1)
+    with pytest.raises(errors.ShapeMismatchError):
+        gd(P, np.zeros(9), 3)
+
+
+def test_gd_halfspace_default_step_is_one_over_zeta():
+    P = make_halfspace(4, 10.0, 0.5)
+    r = gd(P, np.zeros(4), 3)
+    assert r.step == pytest.approx(1.0 / P.zeta) and np.all(np.diff(r.f) <= 1e-15)
+
+
+def test_bngd_weight_norm_never_decreases_and_converges():
+    """MATH.md §2: w ⊥ ∇_w f_BN, so ‖w_{t+1}‖² = ‖w_t‖² + η²‖∇_w f‖² ≥ ‖w_t‖²."""
+    P = make_halfspace(5, 10.0, 0.9, seed=17)
+    r = bngd(P, np.random.default_rng(18).standard_normal(5), 1.0, 200, eta_w=1.0, eta_g=2.0)
+    assert np.all(np.diff(r.w_norm) >= -1e-14)
+    eta2 = r.w_norm[1:] ** 2 - r.w_norm[:-1] ** 2
+    assert np.allclose(eta2, 1.0 * r.grad_w_sq[:-1], rtol=1e-8, atol=1e-13 * r.w_norm[-1] ** 2)
+    assert not np.allclose(eta2, 0.0, atol=1e-12)  # negative control: the norm does grow
+    assert r.gap[-1] < 0.5 * r.gap[0] and r.grad_dual_sq[-1] < r.grad_dual_sq[0]
+    with pytest.raises(errors.StepSizeError, match="eta_g"):
+        bngd(P, np.ones(5), 1.0, 3, eta_w=1.0, eta_g=0.0)
+    with pytest.raises(errors.DegenerateStartError):
+        bngd(P, np.zeros(5), 1.0, 3, eta_w=1.0, eta_g=1.0)
