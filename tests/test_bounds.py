@@ -1,0 +1,164 @@
+"""Theorem bounds of bntheory.bounds evaluated on solver traces (issue #4 items 5–6).
+
+Every check is paired with a negative control that the same checker must reject (MATH.md §7).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.linalg
+
+from bntheory import bounds, errors
+from bntheory.losses import LOGISTIC
+from bntheory.solvers.gdnp import gdnp
+from bntheory.solvers.rayleigh import pencil_ascent, rayleigh_gd
+from test_solvers import make_halfspace, make_ols
+
+# Max ratios of the OLS battery, printed by the test for the report.
+BATTERY = list(itertools.product([2, 10, 50], [1.5, 10.0, 1e3], ["random", "adversarial"]))
+
+
+def _start(u, kind, rng):
+    w = rng.standard_normal(u.size)
+    if kind == "adversarial":  # uᵀw₀ = 1e-6·‖u‖ with ‖w₀‖ ≈ 1 (MATH.md §9.4 adversarial start)
+        w -= (u @ w) / (u @ u) * u
+        w = w / np.linalg.norm(w) + 1e-6 * u / np.linalg.norm(u)
+    return w
+
+
+@pytest.mark.parametrize("d,kappa,kind", BATTERY)
+def test_ols_theorem_battery(d, kappa, kind):
+    """OLS theorem ρ(w_t) − ρ* ≤ (1−μ/L)^{2t}(ρ(w₀) − ρ*) (MATH.md §3) above the floor 1e-7|ρ*|.
+
+    (1−μ/L)^{4t} is not a usable control here: for small κ the run beats even that rate; it is
+    the control of the tight case below.)"""
+    P = make_ols(d, kappa, seed=d + int(kappa))
+    rng = np.random.default_rng(100 + d)
+    r = rayleigh_gd(P, _start(P[1], kind, rng), 400)
+    c = bounds.ols_bound(P, r).check()
+    print(f"OLS battery d={d} kappa={kappa:g} {kind}: max ratio {c.max_ratio_after_start:.4f} "
+          f"({c.n_compared} iterates above {c.floor:.2g})")
+    assert c.holds and c.n_compared >= 2 and c.max_ratio <= 1 + 1e-9
+    # the lemma's per-step ratio form (MATH.md §3.1) holds too; negative control: the seed's
+    # σ = 1 − (λ₁−λ₂)/(λ₁−λ_min) = 0 (no μ/L) is rejected on every instance of the battery
+    assert bounds.ols_ratio_bound(P, r).check().holds
+    neg = bounds.ols_ratio_bound(P, r, seed=True).check()
+    assert not neg.holds and neg.first_violation[0] == 0
+
+
+def test_ols_tight_case():
+    """MATH.md §9.3: u = top eigenvector of S, d = 2: the bound is attained (max ratio ≥ 0.99);
+    a checker with the rate squared once more rejects it."""
+    P = (np.diag([1.0, 0.1]), np.array([1.0, 0.0]))
+    r = rayleigh_gd(P, [1.0, 0.1], 80)
+    c = bounds.ols_bound(P, r).check()
+    assert c.holds and c.max_ratio_after_start >= 0.99 and c.n_compared > 20
+    print(f"tight case: max ratio (t>=1) {c.max_ratio_after_start:.6f}")
+    assert not bounds.ols_bound(P, r, power=4).check().holds
+
+
+def _random_pencil(d, rng):
+    M = rng.standard_normal((d, d))
+    Q, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    A = (Q * np.geomspace(1.0, 10 ** rng.uniform(0.5, 2), d)) @ Q.T
+    return 0.5 * (M + M.T), 0.5 * (A + A.T)
+
+
+def test_rayleigh_lemma_random_pencils_and_seed_sigma_violated():
+    """MATH.md §3.1: σ = 1 − (μ/L)(λ₁−λ₂)/(λ₁−λ_min) holds per step on random pencils (B, A);
+    the seed's σ without μ/L is violated on (almost) every one."""
+    rng = np.random.default_rng(0)
+    worst, seed_violated, n = 0.0, 0, 40
+    for _ in range(n):
+        d = int(rng.choice([3, 5, 10]))
+        B, A = _random_pencil(d, rng)
+        v = scipy.linalg.eigh(B, A)[1][:, -1]
+        w0 = v + 0.3 * np.linalg.norm(v) * rng.standard_normal(d)
+        r = pencil_ascent(B, A, w0, 40)
+        c = bounds.pencil_ratio_bound(B, A, r).check()
+        assert c.holds and c.n_compared >= 1
+        worst = max(worst, c.max_ratio)
+        seed_violated += not bounds.pencil_ratio_bound(B, A, r, seed=True).check().holds
+    print(f"Rayleigh lemma on {n} random pencils: max per-step ratio {worst:.6f}; "
+          f"seed σ violated on {seed_violated}/{n}")
+    assert seed_violated >= 0.9 * n
+
+
+def test_pencil_sigma_reduces_to_ols():
+    S, u = make_ols(5, 10.0)
+    mu, L = np.linalg.eigvalsh(S)[[0, -1]]
+    assert bounds.pencil_sigma(np.outer(u, u), S) == pytest.approx(1 - mu / L, rel=1e-6)
+    assert bounds.pencil_sigma(np.outer(u, u), S, seed=True) == pytest.approx(0.0, abs=1e-6)
+    with pytest.raises(errors.ShapeMismatchError):
+        bounds.pencil_sigma(np.eye(2), S)
+
+
+@pytest.mark.parametrize("T_s", range(21))
+def test_length_bounds_hold(T_s):
+    """Both bisection bounds of MATH.md §4.5 on a GDNP trace (logistic, uᵀS⁻¹u = 0.9, S with
+    L = 1); negative control: claiming 10 more halvings than were done is rejected."""
+    P = make_halfspace(6, 10.0, 0.9, LOGISTIC, seed=20)
+    r = gdnp(P, np.random.default_rng(21).standard_normal(6), 12, T_s, diagnostics=False)
+    for form in ("paper", "lipschitz"):
+        assert bounds.length_bound(P, r, form=form).check().holds
+    lip = bounds.length_bound(P, r, form="lipschitz")
+    fake = bounds.BoundTrace("10 extra halvings", lip.measured, lip.bound * 4.0 ** -10,
+                             1.0, bounds.LENGTH_FLOOR)
+    assert not fake.check().holds
+    with pytest.raises(errors.ParameterError, match="form"):
+        bounds.length_bound(P, r, form="exact")
+
+
+def test_paper_length_bound_is_not_scale_invariant():
+    """Finding (reported): (S, u) → (cS, √c u) leaves f_BN(w, g), hence ∂_g f and the GDNP trace,
+    unchanged, while the paper's 2^{−T_s}ζ|b⁽⁰⁾−a⁽⁰⁾|/μ² shrinks by 1/c. At c = 1e6 it is violated;
+    the Lipschitz form (ζ/μ)²4^{−T_s}|b⁽⁰⁾−a⁽⁰⁾|² is invariant and holds."""
+    P1 = make_halfspace(5, 10.0, 0.9, LOGISTIC, seed=22)
+    c = 1e6
+    Pc = type(P1)(c * P1.S, np.sqrt(c) * P1.u, LOGISTIC)
+    w0 = np.random.default_rng(23).standard_normal(5)
+    r1 = gdnp(P1, w0, 3, 4, diagnostics=False)
+    rc = gdnp(Pc, w0, 3, 4, diagnostics=False)
+    assert np.allclose(rc.dg, r1.dg, rtol=1e-9, atol=1e-15)
+    assert bounds.length_bound(P1, r1).check().holds
+    assert not bounds.length_bound(Pc, rc).check().holds
+    assert bounds.length_bound(Pc, rc, form="lipschitz").check().holds
+
+
+@pytest.mark.parametrize("r2", [0.3, 0.9, 0.99])
+def test_halfspace_theorem_S_inverse_norm(r2):
+    """Main theorem (MATH.md §4.5) in the S⁻¹ norm, logistic loss, uᵀS⁻¹u = r2; its Euclidean
+    reading with the extra factor L; the direction bound; negative controls: rate squared again
+    (power 4) and Φ given below sup|c₁|."""
+    P = make_halfspace(8, 10.0, r2, LOGISTIC, seed=24)
+    r = gdnp(P, np.random.default_rng(25).standard_normal(8), 30, 12)
+    c = bounds.halfspace_bound(P, r).check()
+    print(f"halfspace uSu={r2}: max ratio {c.max_ratio:.4f}")
+    assert c.holds and c.n_compared >= 3
+    assert bounds.halfspace_bound(P, r, norm="euclidean").check().holds
+    assert bounds.halfspace_bound(P, r, length_form="lipschitz").check().holds
+    d_trace = bounds.direction_bound(P, r)
+    d = d_trace.check()
+    assert d.holds and d.max_ratio_after_start > 0.1
+    # negative control: Φ = inf_t |c₁| instead of sup_t |c₁| (the proof needs |c₁(w̃_t)| ≤ Φ)
+    shrink = (np.min(np.abs(r.c1)) / d_trace.constants["Phi"]) ** 2
+    assert not bounds.BoundTrace("Φ = inf|c₁|", d_trace.measured, shrink * d_trace.bound,
+                                 d_trace.scale, d_trace.floor).check().holds
+    hb = bounds.halfspace_bound(P, r)
+    # negative control of the main theorem: Φ = inf_t|c₁| (bypassing the Φ check), with T_s = 40
+    # so that the length term cannot absorb the error
+    r_long = gdnp(P, np.random.default_rng(25).standard_normal(8), 30, 40)
+    hl = bounds.halfspace_bound(P, r_long)
+    lb = bounds.length_bound(P, r_long).bound
+    shrink = (np.min(np.abs(r_long.c1)) / hl.constants["Phi"]) ** 2
+    assert not bounds.BoundTrace("Φ = inf|c₁|", hl.measured, shrink * (hl.bound - lb) + lb,
+                                 hl.scale, hl.floor).check().holds
+    assert hb.constants["Phi"] == pytest.approx(np.max(np.abs(r.c1)))
+    with pytest.raises(errors.ParameterError, match="Φ"):
+        bounds.halfspace_bound(P, r, Phi=0.5 * hb.constants["Phi"])
+    with pytest.raises(errors.ParameterError, match="norm"):
+        bounds.halfspace_bound(P, r, norm="l1")
+    assert bounds.direction_bound(P, r, Phi=1.0).constants["Phi"] == 1.0
