@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from bntheory import errors
-from bntheory.gauss import gauss_moments
 from bntheory.losses import LOGISTIC, SIGMOID
 from bntheory.solvers.bisection import CAPPED_MAX_DOUBLINGS, bisect_length
 from bntheory.solvers.bngd import bngd
@@ -17,10 +16,7 @@ from bntheory.solvers.gd import gd
 from bntheory.solvers.gdnp import gdnp
 from bntheory.solvers.rayleigh import rayleigh_gd, rayleigh_step
 
-try:  # the problem classes of bntheory.problems (another module of the package)
-    from bntheory.problems import GaussianHalfspace, OLSProblem
-except ImportError:  # pragma: no cover - only while problems.py is being written
-    GaussianHalfspace = OLSProblem = None
+from bntheory.problems import GaussianHalfspace, OLSProblem
 
 
 # --------------------------------------------------------------------------- instances
@@ -37,45 +33,13 @@ def make_ols(d, kappa, seed=0):
     return random_spd(d, kappa, rng), rng.standard_normal(d)
 
 
-class RefHalfspace:
-    """Minimal Gaussian halfspace model on :mod:`bntheory.gauss` (MATH.md §4.2–4.3).
-
-    Used only where ``bntheory.problems.GaussianHalfspace`` is unavailable.
-    """
-
-    def __init__(self, S, u, loss):
-        self.S, self.u, self.loss = S, u, loss
-        ev = np.linalg.eigvalsh(S)
-        self.mu, self.L = float(ev[0]), float(ev[-1])
-        self.zeta = loss.sup_d2 * self.L
-        self.rho_star = -float(u @ np.linalg.solve(S, u))
-
-    def moments(self, g, a):
-        m = gauss_moments(self.loss, g * a, abs(g) * np.sqrt(max(1.0 - a * a, 0.0)), orders=(1, 2))
-        return float(m[0]), float(m[1])
-
-    def _ms(self, wt):
-        m = float(self.u @ wt)
-        return m, np.sqrt(max(float(wt @ self.S @ wt) - m * m, 0.0))
-
-    def grad(self, wt):
-        m, s = self._ms(wt)
-        e1, e2 = gauss_moments(self.loss, m, s, orders=(1, 2))
-        return (e1 - e2 * m) * self.u + e2 * (self.S @ wt)
-
-    def f(self, wt):
-        return float(gauss_moments(self.loss, *self._ms(wt), orders=(0,))[0])
-
-
 def make_halfspace(d, kappa, r2, loss=LOGISTIC, seed=0):
     """A Gaussian halfspace instance with ``uᵀS⁻¹u = r2 < 1`` (MATH.md §4.1, assumption 4)."""
     rng = np.random.default_rng(seed)
     S = random_spd(d, kappa, rng)
     u = rng.standard_normal(d)
     u *= np.sqrt(r2 / float(u @ np.linalg.solve(S, u)))
-    if GaussianHalfspace is not None:
-        return GaussianHalfspace(S, u, loss)
-    return RefHalfspace(S, u, loss)
+    return GaussianHalfspace(S, u, loss)
 
 
 def rel_dev(W1, W2):
@@ -209,7 +173,7 @@ def test_gdnp_seed_h_typo_is_rejected():
     r = gdnp(P, w, 1, 20, store_iterates=True, diagnostics=False)
     q = rayleigh_gd(P, w, 1, store_iterates=True)
     g, a = r.g[0], r.a[0]
-    e1, e2 = P.moments(g, a)
+    _, e1, e2 = P.moments(g, a)
     uw, wSw = P.u @ w, w @ P.S @ w
     c1 = e1 - e2 * g * a
     h_seed = e1 * uw - e2 * uw ** 2
@@ -290,18 +254,7 @@ def test_gd_ols_rate_and_bad_step():
 
     S, u = make_ols(10, 10.0, seed=16)
 
-    class OLS:  # f(w̃) = 2uᵀw̃ + w̃ᵀSw̃ (MATH.md §3)
-        def __init__(self):
-            self.S, self.u = S, u
-            self.f_star = -float(u @ np.linalg.solve(S, u))
-
-        def f(self, w):
-            return float(2 * u @ w + w @ S @ w)
-
-        def grad(self, w):
-            return 2 * u + 2 * S @ w
-
-    P = OLSProblem(S, u) if OLSProblem is not None else OLS()
+    P = OLSProblem(S, u)
     r = gd(P, np.zeros(10), 60)
     assert r.step == pytest.approx(0.5)  # 1/(2L), L = 1
     assert gd_ols_bound(P, r).check().holds

@@ -39,7 +39,7 @@ __all__ = ["gdnp", "length_search", "scalar_model"]
 class scalar_model:
     r"""The one-dimensional reduction of a halfspace problem at fixed ``a`` (MATH.md §4.3).
 
-    Wraps ``problem.moments(g, a)`` — ``(E[φ'(q)], E[φ''(q)])`` for ``q = zᵀw̃`` — into
+    Wraps the Gaussian moments ``(E[φ'(q)], E[φ''(q)])`` of ``q = zᵀw̃`` into
 
     * ``c1(g, a) = E[φ'] − E[φ'']·g a``  (``uᵀw̃ = g a``),
     * ``c2(g, a) = E[φ'']``,
@@ -55,11 +55,22 @@ class scalar_model:
         self.problem = problem
         self.loss = getattr(problem, "loss", None)
         self.finite_length = bool(getattr(self.loss, "finite_optimal_length", True))
+        self._quad = getattr(problem, "quad", None) if self.loss is not None else None
 
     def moments(self, g: float, a: float):
-        """``(E[φ'(q)], E[φ''(q)])`` with ``q ~ N(g a, g²(1 − a²))``."""
+        """``(E[φ'(q)], E[φ''(q)])`` with ``q ~ N(g a, g²(1 − a²))``.
+
+        Fast path: the problem's own quadrature rule (``problem.quad``, :mod:`bntheory.gauss`)
+        asked for the two orders the search needs only; otherwise ``problem.moments(g, a)``,
+        which returns ``(E φ, E φ', E φ'')``.
+        """
+        quad = self._quad
+        if quad is not None:
+            s = abs(g) * np.sqrt(max(1.0 - a * a, 0.0))
+            m = quad.moments(self.loss, g * a, s, orders=(1, 2))
+            return float(m[0]), float(m[1])
         m = self.problem.moments(g, a)
-        return float(m[0]), float(m[1])
+        return float(m[-2]), float(m[-1])
 
     def c1_c2(self, g: float, a: float):
         """``(c₁, c₂)`` of MATH.md §4.2 at ``w̃`` with ``uᵀw̃ = g a``."""
