@@ -240,7 +240,7 @@ PROBIT = Loss(
     sup_d1=1.0 / _SQRT2PI,
     sup_d2=math.exp(-0.5) / _SQRT2PI,
     finite_optimal_length=False,
-    sympy_phi=lambda t: (1 + sp.erf(t / sp.sqrt(2))) / 2,
+    sympy_phi=lambda t: sp.erfc(-t / sp.sqrt(2)) / 2,
     gauss_exact=_probit_gauss,
 )
 
