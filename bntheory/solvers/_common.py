@@ -104,12 +104,18 @@ def geometry(problem) -> Geometry:
     else:
         S, u = problem.S, problem.u
         obj = problem
-    S = spd_matrix("S", S)
-    u = as_finite_array("u", u, ndim=1)
-    if u.shape[0] != S.shape[0]:
-        raise ShapeMismatchError(f"u has length {u.shape[0]} but S is {S.shape[0]}×{S.shape[0]}")
     mu = getattr(obj, "mu", None)
     L = getattr(obj, "L", None)
+    if mu is not None and L is not None:
+        # a problem object validated S (SPD) and u at construction and knows its spectrum: do not
+        # repeat the O(d³) checks on every solver call
+        S = np.asarray(S, dtype=np.float64)
+        u = np.asarray(u, dtype=np.float64)
+    else:
+        S = spd_matrix("S", S)
+        u = as_finite_array("u", u, ndim=1)
+    if u.shape != (S.shape[0],):
+        raise ShapeMismatchError(f"u has length {u.shape[0]} but S is {S.shape[0]}×{S.shape[0]}")
     if mu is None or L is None:
         ev = np.linalg.eigvalsh(S)
         mu, L = float(ev[0]), float(ev[-1])
