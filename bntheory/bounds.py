@@ -24,7 +24,7 @@ from .validation import as_finite_array, finite_scalar, spd_matrix
 __all__ = [
     "BoundTrace", "ols_bound", "gd_ols_bound", "pencil_sigma", "pencil_ratio_bound",
     "ols_ratio_bound", "length_bound", "phi_from_trace", "direction_bound", "halfspace_bound",
-    "network_bound", "REL_FLOOR", "LENGTH_FLOOR",
+    "REL_FLOOR", "LENGTH_FLOOR",
 ]
 
 #: Relative precision floor on Rayleigh gaps (× |ρ*|), MATH.md §9.1.
@@ -322,7 +322,3 @@ def halfspace_bound(problem, res, *, Phi=None, norm: str = "S_inv", length_form:
                                  "T_s": lb.constants["T_s"], "rho0_gap": float(gap[0]),
                                  "norm_factor": factor},
                       reference="Kohler et al. 2019, Sec. 4, main theorem; MATH.md §4.5")
-
-
-def network_bound(problem, res, *, C=None, length_form: str = "paper") -> BoundTrace:  # pragma: no cover - filled below
-    raise NotImplementedError
