@@ -32,7 +32,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.polynomial.hermite_e import hermegauss
+from numpy.polynomial.legendre import leggauss
 from scipy.linalg import cho_factor, cho_solve
 
 from .errors import (
@@ -61,6 +61,7 @@ __all__ = [
 ]
 
 _TANH_D2_SUP = 4.0 / (3.0 * math.sqrt(3.0))  # sup |tanh''|, at tanh = ±1/√3
+_XI_MAX = 9.0  # |ξ| > 9 carries Gaussian mass < 3e-19 per axis
 
 
 def _rng(rng) -> np.random.Generator:
@@ -614,7 +615,7 @@ class EmpiricalHalfspace(SGeometry):
         M = self.Z.T @ np.column_stack([D.T, p]) / self.n  # (d, k+1): ∇f(w̃_j) and S w/‖w‖_S
         grads, Sw_n = M[:, :-1], M[:, -1]
         wg = (w @ grads) / nw  # wᵀ∇f/‖w‖_S
-        out = (g_arr.ravel() / nw)[:, None] * (grads.T - np.outer(wg, Sw_n) / nw)
+        out = (g_arr.ravel() / nw)[:, None] * (grads.T - np.outer(wg, Sw_n))
         return out[0] if scalar else out.reshape(g_arr.shape + (self.d,))
 
     def h(self, w, g) -> float:
@@ -634,9 +635,10 @@ class EmpiricalHalfspace(SGeometry):
 class HiddenLayerEval:
     r"""Value and gradient of :math:`f_{NN}` with their numerical error.
 
-    ``f_err``/``grad_err``: for tensor Gauss–Hermite, :math:`|Q_n-Q_{n'}|` between the rule and a
-    coarser one (``n' = 2n/3``) -- a conservative estimate of the coarse rule's error; for Monte
-    Carlo, one standard error. ``method`` is ``'exact'`` (rank 0), ``'gauss-hermite'`` or
+    ``f_err``/``grad_err``: for the tensor Gauss--Legendre rule, :math:`|Q_n-Q_{n'}|` between the
+    rule and a coarser one (``n' = 2n/3`` nodes per panel) -- a conservative estimate of the
+    coarse rule's error; for Monte Carlo, one standard error. ``method`` is ``'exact'``
+    (rank 0), ``'gauss-legendre'`` or
     ``'monte-carlo'``; ``rank`` is the number of Gaussian directions that matter.
     ``stein_diag[i]`` = :math:`\beta_{ii}=E[\partial_{p_i}G_i]` (MATH §6), the coefficient of
     :math:`S\tilde w^{(i)}` in unit ``i``'s gradient when the other units are zero or parallel
@@ -668,9 +670,16 @@ class OneHiddenLayer(SGeometry):
     .. math:: \nabla_{\tilde w^{(i)}}f=E[G_i]\,u+R\,E[G_i\xi],\qquad
               G_i=\theta_i\,\ell'(F)\,(1-\tanh^2p_i).
 
-    Every expectation is :math:`k`-dimensional: tensor Gauss–Hermite (``n_gh`` nodes per axis)
-    for :math:`k\le2` -- the alternating scheme never needs more -- and Monte Carlo with
-    ``n_mc`` samples and a reported standard error otherwise.
+    Every expectation is :math:`k`-dimensional. For :math:`k\le2` (the alternating scheme never
+    needs more): a tensor product of composite Gauss--Legendre rules on :math:`[-9,9]` per axis
+    with the Gaussian weight folded in, ``n_gl`` nodes per panel and panel width
+    :math:`\min(1,\pi/(2b_j))`, :math:`b_j=\max_i|B_{ij}|` -- half the distance of the tanh poles
+    (:math:`\tanh` has poles at :math:`i\pi/2`), so each panel converges like
+    :math:`(1+\sqrt2)^{-2n}`. (Deviation from the plan "tensor Gauss--Hermite": a Hermite rule
+    in :math:`\xi` fails for large weights exactly as in MATH §9 pitfall 6; measured: 60 vs 40
+    Hermite nodes differ by 3e-4 at :math:`\|B\|\approx2`.) At most ``max_panels`` panels per
+    axis; the reported error (difference with a rule of 2/3 the nodes) says when that cap bites.
+    For :math:`k\ge3`: Monte Carlo with ``n_mc`` samples and a reported standard error.
 
     Parameters
     ----------
@@ -680,13 +689,17 @@ class OneHiddenLayer(SGeometry):
         Fixed output weights.
     loss : Loss or str
         The outer loss :math:`\ell` (default logistic).
-    n_gh : int
+    n_gl : int
+        Gauss--Legendre nodes per panel (k ≤ 2).
+    max_panels : int
+        Cap on panels per axis (k ≤ 2).
     n_mc : int
     rng : None, int or Generator
         Seed of the Monte Carlo draws (fixed at construction: same seed → same numbers).
     """
 
-    def __init__(self, S, u, theta, loss=LOGISTIC, *, n_gh: int = 60, n_mc: int = 200_000, rng=0):
+    def __init__(self, S, u, theta, loss=LOGISTIC, *, n_gl: int = 16, max_panels: int = 120,
+                 n_mc: int = 200_000, rng=0):
         super().__init__(S, u)
         _check_valid_model(self._uSu)
         theta = as_finite_array("theta", theta, ndim=1)
@@ -696,7 +709,8 @@ class OneHiddenLayer(SGeometry):
         self.theta.setflags(write=False)
         self.m = theta.size
         self.loss: Loss = get_loss(loss)
-        self.n_gh = int_at_least("n_gh", n_gh, 3)
+        self.n_gl = int_at_least("n_gl", n_gl, 3)
+        self.max_panels = int_at_least("max_panels", max_panels, 1)
         self.n_mc = int_at_least("n_mc", n_mc, 100)
         self._seed = _rng(rng).integers(2**63)
         self._Sigma = self._S - np.outer(self._u, self._u)
@@ -719,18 +733,29 @@ class OneHiddenLayer(SGeometry):
             raise ParameterError(f"unit index i must be < m = {self.m}, got i = {i}")
         return i
 
-    def _rule(self, k: int, n: int | None):
+    def _rule(self, B: np.ndarray, n_gl: int):
+        """Quadrature nodes/weights for ξ ~ N(0, I_k) given p = E p + B ξ (see the class notes)."""
+        k = B.shape[1]
         if k == 0:
             return np.zeros((1, 0)), np.ones(1), "exact"
-        if k <= 2:
-            x, w = hermegauss(n)
-            w = w / math.sqrt(2.0 * math.pi)
-            if k == 1:
-                return x[:, None], w, "gauss-hermite"
-            X1, X2 = np.meshgrid(x, x, indexing="ij")
-            return np.column_stack([X1.ravel(), X2.ravel()]), np.outer(w, w).ravel(), "gauss-hermite"
-        xi = np.random.default_rng(self._seed).standard_normal((self.n_mc, k))
-        return xi, np.full(self.n_mc, 1.0 / self.n_mc), "monte-carlo"
+        if k > 2:
+            xi = np.random.default_rng(self._seed).standard_normal((self.n_mc, k))
+            return xi, np.full(self.n_mc, 1.0 / self.n_mc), "monte-carlo"
+        x, w = leggauss(n_gl)
+        axes = []
+        for j in range(k):
+            b = float(np.max(np.abs(B[:, j])))
+            h = min(1.0, 0.5 * math.pi / b) if b > 0 else 1.0
+            n_pan = min(int(math.ceil(2 * _XI_MAX / h)), self.max_panels)
+            edges = np.linspace(-_XI_MAX, _XI_MAX, n_pan + 1)
+            half, mid = 0.5 * np.diff(edges), 0.5 * (edges[1:] + edges[:-1])
+            t = (mid[:, None] + half[:, None] * x).ravel()
+            wt = (half[:, None] * w).ravel() * np.exp(-0.5 * t * t) / math.sqrt(2.0 * math.pi)
+            axes.append((t, wt))
+        if k == 1:
+            return axes[0][0][:, None], axes[0][1], "gauss-legendre"
+        X1, X2 = np.meshgrid(axes[0][0], axes[1][0], indexing="ij")
+        return np.column_stack([X1.ravel(), X2.ravel()]), np.outer(axes[0][1], axes[1][1]).ravel(), "gauss-legendre"
 
     def evaluate(self, W) -> HiddenLayerEval:
         """Value, gradient (m×d) and their errors at ``W`` (see the class notes)."""
@@ -758,12 +783,12 @@ class OneHiddenLayer(SGeometry):
             ] * self.loss.d1(F)[:, None] * (-2.0 * t * dt)
             return float(wts @ self.loss.phi(F)), grad, G, F, wts @ H
 
-        xi, wts, method = self._rule(k, self.n_gh)
+        xi, wts, method = self._rule(B, self.n_gl)
         f, grad, G, F, stein = quad(xi, wts)
         if method == "exact":
             return HiddenLayerEval(f, grad, 0.0, np.zeros_like(grad), method, k, stein)
-        if method == "gauss-hermite":
-            xi2, w2, _ = self._rule(k, max(3, (2 * self.n_gh) // 3))
+        if method == "gauss-legendre":
+            xi2, w2, _ = self._rule(B, max(2, (2 * self.n_gl) // 3))
             f2, grad2, _, _, _ = quad(xi2, w2)
             return HiddenLayerEval(f, grad, abs(f - f2), np.abs(grad - grad2), method, k, stein)
         N = xi.shape[0]
