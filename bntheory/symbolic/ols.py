@@ -43,7 +43,6 @@ from .derivation import Derivation, derive
 from .geometry import SGeometry, s_geometry, vector
 from .reparam import (
     LENGTH,
-    bn_direction,
     check_derivation_dimension,
     dual_norm_witness,
     ladder_options,
