@@ -18,7 +18,11 @@ Names and signatures follow the shared interface. Additions, no changes:
   alternating GDNP (unit ``i`` free, the others fixed) with the same interface as the halfspace
   problems (``f``, ``grad``, ``f_bn``, ``grad_w``, ``dg``, ``h``, ``zeta``), so the same GDNP
   solver runs on it. ``f_bn_unit``/``grad_w_unit``/``dg_unit``/``h_unit(i, W, w, g)`` are
-  shorthands.
+  shorthands (argument order ``(i, W, w, g)``: unit, full weight matrix, direction, length).
+* ``OneHiddenLayer`` integrates rank ≤ 2 expectations with a tensor composite Gauss--Legendre
+  rule in the standardised variables (not Gauss--Hermite, which fails for wide tanh spreads,
+  MATH §9 pitfall 6); options ``n_gl``, ``max_panels``, ``n_mc``, ``rng``.
+  ``evaluate(W)`` returns value, gradient, their error estimates and the Stein diagonal.
 
 References
 ----------
