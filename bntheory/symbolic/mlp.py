@@ -595,35 +595,42 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
     ))
 
     # Singular β: ψ = exp(θᵀq) (linear units): β = E[e^F] θθᵀ, critical set W̃θ = −Σ⁻¹u.
+    # An existence example: built at d_ex = min(d, 4) (its exact evaluation grows fast with d).
     # θ₁ = 1 (the example needs one θ; a general θ₁ ≠ 0 only rescales unit 1 and triples the proof time).
+    d_ex = min(d, 4)
+    ms = mlp_symbols(d_ex, m)
+    hs = ms.hs
+    geo = hs.geo
+    S, v, Sv = geo.S, hs.v, hs.Sv
+    vSv = (v.T * S * v)[0, 0]
     th1, th2 = sp.Integer(1), ms.theta[1]
-    st0 = gradient_structure("exp", d, m)
+    st0 = gradient_structure("exp", d_ex, m)
     one = {ms.theta[0]: sp.Integer(1)}
     st = GradientStructure(st0.objective.xreplace(one), st0.gradient.xreplace(one), st0.structure.xreplace(one),
                            tuple(a.xreplace(one) for a in st0.alpha), st0.beta.xreplace(one), st0.moments)
-    y = vector("y", d)
+    y = vector("y", d_ex)
     xstar = -v / (1 - vSv)
     at_crit = {**{a: b for a, b in zip(ms.units[0], (xstar - th2 * y) / th1)}, **dict(zip(ms.units[1], y))}
     su = dict(zip(geo.u, Sv))
-    moments = {k: sp.expand(val.xreplace(su).xreplace(at_crit)) for k, val in st.moments.items()}
+    moments = {k: val.xreplace(su).xreplace(at_crit) for k, val in st.moments.items()}
     grad_crit = st.gradient.xreplace(su).xreplace(at_crit)
     beta_crit = st.beta
     off = {**{a: b for a, b in zip(ms.units[0], xstar / th1)}, **dict(zip(ms.units[1], y))}
     grad_off = st.gradient.xreplace(su).xreplace(off)
-    moments_off = {k: sp.expand(val.xreplace(su).xreplace(off)) for k, val in st.moments.items()}
-    line_minors = sp.Matrix([y[i] * v[j] - y[j] * v[i] for i in range(d) for j in range(i + 1, d)])
+    moments_off = {k: val.xreplace(su).xreplace(off) for k, val in st.moments.items()}
+    line_minors = sp.Matrix([y[i] * v[j] - y[j] * v[i] for i in range(d_ex) for j in range(i + 1, d_ex)])
     ctrls = [("W̃θ ≠ −Σ⁻¹u (unit 1 not compensating unit 2): gradient vanishes",
-              grad_off.xreplace(moments_off), sp.zeros(m * d, 1))]
-    if d >= 2:
+              grad_off.xreplace(moments_off), sp.zeros(m * d_ex, 1))]
+    if d_ex >= 2:
         ctrls.append(("unit 2 on the line S⁻¹u at this critical point", line_minors, sp.zeros(len(line_minors), 1)))
     out.append(_derive(
         "mlp.critical-points.singular", "MATH.md §6; CLAIMS.md A-nn-crit",
         r"\psi = e^{\theta^\top q},\ \theta = (1, \theta_2):\ \det\beta = 0,\ \nabla f(\tilde W) = 0 \text{ for } "
         r"\tilde w^{(1)} = -\Sigma^{-1}u - \theta_2 y,\ \tilde w^{(2)} = y \text{ (any } y)",
-        [grad_crit.xreplace(moments), beta_crit.det()], [sp.zeros(m * d, 1), 0],
+        [grad_crit.xreplace(moments), beta_crit.det()], [sp.zeros(m * d_ex, 1), 0],
         controls=ctrls,
         assumptions=("ℓ = exp, σ = identity (a linear hidden layer)", "u = S v, Σ⁻¹u = v/(1 − vᵀSv)", "θ₁ = 1"),
-        size=size, **ladder,
+        size={"d": d_ex, "m": m}, **{**ladder, "prove": d_ex <= 4 if prove else False},
     ))
 
     out.append(quadrature_derivation(min(d, 3), m, seed=seed))
