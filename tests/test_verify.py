@@ -194,3 +194,11 @@ def test_derivation_requires_and_reports_controls():
     assert not d2.passed and not d2.controls[0].rejected
     with pytest.raises(SymbolicInputError, match="no negative control"):
         derive("t.id", "§0", "x = x", x, x, controls=[])
+
+
+def test_failed_proof_without_points_is_decided_by_points():
+    # points=0 asks for a proof only; a false statement must still come out refuted, never
+    # "consistent at 0 points".
+    res = verify_identity((x + y) ** 2, x**2 + y**2, points=0)
+    assert res.status == REFUTED and res.counterexample is not None
+    assert verify_identity((x + y) ** 2, x**2 + 2 * x * y + y**2, points=0).status == PROVED

@@ -38,12 +38,13 @@ from __future__ import annotations
 import math
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from fractions import Fraction
 from typing import Callable, Iterable, Mapping, Sequence
 
 import sympy as sp
-from sympy.polys.fields import field as _rational_function_field
+from sympy.polys.rings import ring as _polynomial_ring
 
 from ..errors import ParameterError, SymbolicInputError
 
@@ -99,15 +100,16 @@ class Relation:
             e = self.solve_for
             if e not in base.free_symbols:
                 raise SymbolicInputError(f"solve_for = {e} does not occur in the base {base}")
-            if sp.degree(sp.expand(base), e) != 1:
+            coef = sp.diff(base, e)  # linear in e ⇔ ∂_e B is non-zero and free of e
+            if coef == 0 or coef.has(e):
                 raise SymbolicInputError(f"the base {base} is not linear in solve_for = {e}")
 
-    @property
+    @cached_property
     def coefficient(self) -> sp.Expr:
         """``∂ base / ∂ solve_for`` (free of ``solve_for``)."""
-        return sp.expand(sp.diff(self.base, self.solve_for))
+        return sp.diff(self.base, self.solve_for)
 
-    @property
+    @cached_property
     def elimination(self) -> sp.Expr:
         """The value of ``solve_for`` on the relation: ``(s² − base|_{e=0}) / ∂_e base``."""
         e = self.solve_for
@@ -425,103 +427,182 @@ def _components(obj) -> list[tuple[tuple[int, ...], sp.Expr]]:
     return [((), sp.sympify(obj))]
 
 
-def _check_exact(expr: sp.Expr, side: str) -> None:
-    floats = expr.atoms(sp.Float)
-    if floats:
-        raise SymbolicInputError(
-            f"{side} contains the floating-point constant {sorted(floats, key=str)[0]}; "
-            "exact verification needs sympy.Rational constants"
-        )
-
-
 # --------------------------------------------------------------------------------------------
 # Rung 1: proof
 # --------------------------------------------------------------------------------------------
 
 
-def _symbolize_radicals(expr: sp.Expr, relations: Sequence[Relation]) -> sp.Expr:
-    """Replace ``B^{k/2}`` by ``s^k`` for every relation ``s² = B`` (``B`` matched up to expansion)."""
-    targets = [(rel.symbol, rel.base, sp.expand(rel.base)) for rel in relations if rel.solve_for is None]
-    if not targets:
-        return expr
-    cache: dict[sp.Expr, sp.Symbol | None] = {}
+class _NotRational(Exception):
+    """The expression is not a rational function of the generators (after the relations)."""
 
-    def match(base):
-        if base not in cache:
-            cache[base] = None
-            for s, b, b_exp in targets:
-                if base == b or sp.expand(base - b_exp) == 0:
-                    cache[base] = s
-                    break
-        return cache[base]
 
-    def is_radical(e):
-        return e.is_Pow and e.exp.is_Rational and e.exp.q == 2 and match(e.base) is not None
+class _FractionBuilder:
+    r"""Convert expressions to fractions ``num/den`` of sparse polynomials, visiting each distinct
+    subexpression once (SymPy's own conversions walk the tree, which is exponentially larger than
+    the DAG for derived gradients).
 
-    return expr.replace(is_radical, lambda e: match(e.base) ** int(e.exp.p))
+    Denominators that are monomials (``σ̂^k``, ``w₁²`` …) are combined by their least common
+    multiple, so no polynomial gcd is ever computed.  Eliminated variables are replaced by their
+    elimination formula; ``B^{k/2}`` becomes ``s^k`` when ``B`` equals a relation's square.
+    """
+
+    def __init__(self, gens: Sequence[sp.Symbol], relations: Sequence[Relation]):
+        self.ring = _polynomial_ring(gens, sp.QQ)[0]
+        self.gen = dict(zip(gens, self.ring.gens))
+        self.memo: dict = {}
+        self.elim = {rel.solve_for: rel for rel in relations if rel.solve_for is not None}
+        self.relations = relations
+        self._squares = None
+
+    def _norm(self, num, den):
+        if len(den) == 1:
+            (monom, c), = den.items()
+            if c != 1:
+                num, den = num.quo_ground(c), self.ring({monom: self.ring.domain.one})
+        return num, den
+
+    def _add(self, a, b):
+        (an, ad), (bn, bd) = a, b
+        if ad == bd:
+            return an + bn, ad
+        if len(ad) == 1 and len(bd) == 1:
+            (ma, _), = ad.items()
+            (mb, _), = bd.items()
+            lcm = tuple(max(p, q) for p, q in zip(ma, mb))
+            num = an.mul_monom(tuple(l - p for l, p in zip(lcm, ma))) + bn.mul_monom(tuple(l - q for l, q in zip(lcm, mb)))
+            return num, self.ring({lcm: self.ring.domain.one})
+        return self._norm(an * bd + bn * ad, ad * bd)
+
+    def _pow(self, a, n: int):
+        num, den = a
+        if n >= 0:
+            return num**n, den**n
+        if not num:
+            raise _NotRational("division by the zero polynomial")
+        return self._norm(den ** (-n), num ** (-n))
+
+    def _sqrt(self, a):
+        """``sqrt(a)`` as a fraction, when ``a`` is the square of a relation symbol."""
+        if self._squares is None:
+            self._squares = []
+            for rel in self.relations:
+                s = self.gen.get(rel.symbol)
+                if s is None:
+                    continue
+                square = (s**2, self.ring.one) if rel.solve_for is not None else self.convert(rel.base)
+                self._squares.append((s, square))
+        num, den = a
+        for s, (sn, sd) in self._squares:
+            if num * sd == sn * den:
+                return s, self.ring.one
+        raise _NotRational("a square root that no relation defines")
+
+    def convert(self, e: sp.Expr):
+        hit = self.memo.get(e)
+        if hit is not None:
+            return hit
+        R = self.ring
+        if e.is_Symbol:
+            if e in self.elim:
+                out = self.convert(self.elim[e].elimination)
+            elif e in self.gen:
+                out = (self.gen[e], R.one)
+            else:
+                raise _NotRational(f"unexpected symbol {e}")
+        elif e.is_Rational:
+            out = (R.ground_new(sp.QQ(int(e.p), int(e.q))), R.one)
+        elif e.is_Add:
+            out = (R.zero, R.one)
+            for arg in e.args:
+                out = self._add(out, self.convert(arg))
+        elif e.is_Mul:
+            num, den = R.one, R.one
+            for arg in e.args:
+                an, ad = self.convert(arg)
+                num, den = num * an, den * ad
+            out = self._norm(num, den)
+        elif e.is_Pow and e.exp.is_Integer:
+            out = self._pow(self.convert(e.base), int(e.exp))
+        elif e.is_Pow and e.exp.is_Rational and e.exp.q == 2:
+            out = self._pow(self._sqrt(self.convert(e.base)), int(e.exp.p))
+        else:
+            raise _NotRational(f"{type(e).__name__} node")
+        self.memo[e] = out
+        return out
+
+
+def _scan(exprs: Iterable[sp.Expr]) -> tuple[set, list]:
+    """Free symbols and floating-point constants, visiting each distinct subexpression once."""
+    seen, syms, floats = set(), set(), []
+    stack = list(exprs)
+    while stack:
+        e = stack.pop()
+        if e in seen:
+            continue
+        seen.add(e)
+        if e.is_Symbol:
+            syms.add(e)
+        elif isinstance(e, sp.Float):
+            floats.append(e)
+        else:
+            stack.extend(e.args)
+    return syms, floats
 
 
 def _reduce_modulo(poly, gens, relations, ring):
-    """Reduce a polynomial modulo ``s² − B`` for each remainder-type relation (canonical form)."""
+    """Reduce a polynomial modulo ``s² − B`` for each remainder-type relation (canonical form).
+
+    ``poly = Σ_k s^k C_k`` (``C_k`` free of ``s``) becomes ``Σ_k C_k B^{⌊k/2⌋} s^{k mod 2}``:
+    one multiplication per distinct power of ``s``.
+    """
     for rel in relations:
-        if rel.solve_for is not None:
+        if rel.solve_for is not None or rel.symbol not in gens:
             continue
         idx = gens.index(rel.symbol)
-        B = ring.from_expr(rel.base)
-        powers = {0: ring.one}
-        out = ring.zero
+        by_power: dict[int, dict] = {}
         for monom, coeff in poly.terms():
-            k = monom[idx]
-            if k < 2:
-                out += ring({monom: coeff})
-                continue
-            half = k // 2
-            if half not in powers:
-                powers[half] = B**half
-            rest = list(monom)
-            rest[idx] = k % 2
-            out += ring({tuple(rest): coeff}) * powers[half]
+            rest = monom[:idx] + (0,) + monom[idx + 1:]
+            by_power.setdefault(monom[idx], {})[rest] = coeff
+        B = ring.from_expr(rel.base)
+        s = ring.gens[idx]
+        out = ring.zero
+        for k, terms in by_power.items():
+            out += ring(terms) * B ** (k // 2) * (s if k % 2 else ring.one)
         poly = out
     return poly
 
 
 def _prove(diffs: Sequence[sp.Expr], relations: Sequence[Relation]) -> tuple[bool, str]:
     """Try to reduce every difference to exactly 0.  Returns ``(proved, note)``."""
-    elim = {rel.solve_for: rel.elimination for rel in relations if rel.solve_for is not None}
+    elim = {rel.solve_for for rel in relations if rel.solve_for is not None}
     rel_syms = [rel.symbol for rel in relations]
-    prepared = []
-    for d in diffs:
-        if elim:
-            d = d.xreplace(elim)
-        prepared.append(_symbolize_radicals(d, relations))
-    symbols = set().union(*(d.free_symbols for d in prepared)) if prepared else set()
-    for rel in relations:
-        if rel.solve_for is None:
-            symbols |= rel.base.free_symbols | {rel.symbol}
-    others = sorted(symbols - set(rel_syms), key=sp.default_sort_key)
-    gens = [s for s in rel_syms if s in symbols] + others
+    symbols, _ = _scan(list(diffs) + [rel.base for rel in relations] + [rel.elimination for rel in relations if rel.solve_for is not None])
+    others = sorted(symbols - set(rel_syms) - elim, key=sp.default_sort_key)
+    gens = list(dict.fromkeys(rel_syms + others))
     how = []
     if elim:
-        how.append("eliminating " + ", ".join(f"{e}" for e in elim))
+        how.append("eliminating " + ", ".join(str(e) for e in elim))
     if any(rel.solve_for is None for rel in relations):
         how.append("reducing modulo " + ", ".join(f"{r.symbol}²−({r.base})" for r in relations if r.solve_for is None))
     note = "rational-function normal form" + (" after " + " and ".join(how) if how else "")
     if not gens:  # every difference is a constant
         try:
-            return all(_is_zero(_exact_eval(d, {}, RadicalField(), {})) for d in prepared), note
+            return all(_is_zero(_exact_eval(d, {}, RadicalField(), {})) for d in diffs), note
         except _NotExact:
-            return all(sp.simplify(d) == 0 for d in prepared), note
-    K = _rational_function_field(gens, sp.QQ)[0]
-    ring = K.ring
-    for d in prepared:
+            return all(sp.simplify(d) == 0 for d in diffs), note
+    builder = _FractionBuilder(gens, relations)
+    for d in diffs:
+        if d == 0:
+            continue
         try:
-            frac = K.from_expr(d)
-        except (ValueError, TypeError, sp.PolynomialError, sp.CoercionFailed):
-            # Not a rational function of the symbols (exp, log, an unmatched radical, …).
+            num, _ = builder.convert(d)
+        except _NotRational:
+            # Not a rational function of the symbols (exp, log, an unmatched radical, …): let
+            # SymPy try, on small expressions only.
             if sp.count_ops(d) > 400 or sp.simplify(d) != 0:
                 return False, "not a rational function after applying the relations"
             continue
-        if _reduce_modulo(frac.numer, gens, relations, ring) != 0:
+        if _reduce_modulo(num, gens, relations, builder.ring) != 0:
             return False, "canonical form is non-zero"
     return True, note
 
@@ -680,84 +761,98 @@ def verify_identity(
             f"lhs and rhs have different shapes: {len(lc)} components {lc[-1][0] if lc else ()} "
             f"vs {len(rc)} components {rc[-1][0] if rc else ()}"
         )
-    for _, e in lc:
-        _check_exact(e, "lhs")
-    for _, e in rc:
-        _check_exact(e, "rhs")
+    all_syms, floats = _scan([e for _, e in lc] + [e for _, e in rc] + [rel.base for rel in relations])
+    if floats:
+        raise SymbolicInputError(
+            f"the identity contains the floating-point constant {floats[0]}; "
+            "exact verification needs sympy.Rational constants"
+        )
     rel_syms = {rel.symbol for rel in relations}
     if len(rel_syms) != len(relations):
         raise SymbolicInputError("two relations share a symbol")
     for rel in relations:
         if rel.base.free_symbols & rel_syms:
             raise SymbolicInputError(f"relation base {rel.base} contains a relation symbol")
-        _check_exact(rel.base, f"relation {rel.symbol}")
 
-    diffs = [l - r for (_, l), (_, r) in zip(lc, rc)]
-    proved, proof_note = (_prove(diffs, relations) if prove else (False, "proof not attempted"))
-
-    # Exact points: a refutation may still come from here if the proof was inconclusive; after a
-    # proof they are a cross-check of the proof machinery itself.
     solved = {rel.solve_for for rel in relations if rel.solve_for is not None}
-    all_syms = set()
-    for (_, l), (_, r) in zip(lc, rc):
-        all_syms |= l.free_symbols | r.free_symbols
-    for rel in relations:
-        all_syms |= rel.base.free_symbols
     free = sorted(all_syms - rel_syms - solved, key=sp.default_sort_key)
+    sampler = _PointSampler(lc, rc, free, relations, domain, condition, seed)
 
-    rng = random.Random(seed)
-    checked, attempts, hp_used = 0, 0, False
-    while checked < points:
-        attempts += 1
-        if attempts > 50 * points + 50:
-            raise SymbolicInputError(
-                f"could not find admissible points: {checked} of {points} after {attempts - 1} attempts "
-                "(relations with non-positive bases, zero denominators or a condition that never holds)"
-            )
-        F = RadicalField()
-        values = _sample_point(rng, free, relations, domain, F)
-        if values is None:
-            continue
-        point = {s: _to_sympy(F, v) for s, v in values.items()}
-        if condition is not None and not condition(point):
-            continue
+    # Points first: a false statement is almost always refuted at the first point, which is far
+    # cheaper than a failed proof attempt.  After a proof they are a cross-check of it.
+    refuted = sampler.check(points)
+    if refuted is None and prove:
+        proved, proof_note = _prove([l - r for (_, l), (_, r) in zip(lc, rc)], relations)
+        if not proved and sampler.checked == 0:
+            # A failed proof decides nothing: evaluate before reporting anything.
+            refuted = sampler.check(_POINTS_AFTER_FAILED_PROOF)
+    else:
+        proved, proof_note = False, "proof not attempted"
+    rung = RUNG_HIGH_PRECISION if sampler.hp_used else RUNG_POINTS
+    seconds = time.perf_counter() - t0
+    if refuted is not None:
+        how = "60-digit" if sampler.hp_used else "exact"
+        return Verification(REFUTED, rung, sampler.checked + 1, refuted, f"{how} evaluation at a point", seconds)
+    if proved:
+        note = proof_note + (f"; cross-checked at {sampler.checked} {rung}" if sampler.checked else "")
+        return Verification(PROVED, RUNG_PROOF, sampler.checked, None, note, seconds)
+    return Verification(
+        CONSISTENT, rung, sampler.checked, None, f"no proof ({proof_note}); equal at {sampler.checked} {rung}", seconds
+    )
+
+
+#: Points evaluated when a proof attempt fails and no points were requested.
+_POINTS_AFTER_FAILED_PROOF = 4
+
+
+class _PointSampler:
+    """Draws admissible exact points and compares both sides there (rungs 2 and 3)."""
+
+    def __init__(self, lc, rc, free, relations, domain, condition, seed):
+        self.lc, self.rc, self.free = lc, rc, free
+        self.relations, self.domain, self.condition = relations, domain, condition
+        self.rng = random.Random(seed)
+        self.checked = 0
+        self.hp_used = False
+
+    def check(self, n: int) -> Counterexample | None:
+        """Check ``n`` more points; return the first counterexample, or None."""
+        target, attempts = self.checked + n, 0
+        while self.checked < target:
+            attempts += 1
+            if attempts > 50 * n + 50:
+                raise SymbolicInputError(
+                    f"could not find admissible points: {self.checked} of {target} after {attempts - 1} attempts "
+                    "(relations with non-positive bases, zero denominators or a condition that never holds)"
+                )
+            F = RadicalField()
+            values = _sample_point(self.rng, self.free, self.relations, self.domain, F)
+            if values is None:
+                continue
+            point = {s: _to_sympy(F, v) for s, v in values.items()}
+            if self.condition is not None and not self.condition(point):
+                continue
+            try:
+                refuted = self._compare(values, point, F)
+            except (ZeroDivisionError, ArithmeticError):
+                continue  # a pole or a negative radicand: not a point of the statement's domain
+            if refuted is not None:
+                return refuted
+            self.checked += 1
+        return None
+
+    def _compare(self, values, point, F) -> Counterexample | None:
         memo: dict = {}
-        refuted = None
         try:
-            for (idx, l), (_, r) in zip(lc, rc):
+            for (idx, l), (_, r) in zip(self.lc, self.rc):
                 lv = _exact_eval(l, values, F, memo)
                 rv = _exact_eval(r, values, F, memo)
                 if not _is_zero(lv - rv):
-                    refuted = Counterexample(point, _to_sympy(F, lv), _to_sympy(F, rv), idx)
-                    break
-        except (ZeroDivisionError, ArithmeticError):
-            continue  # a pole or a negative radicand: not a point of the statement's domain
+                    return Counterexample(point, _to_sympy(F, lv), _to_sympy(F, rv), idx)
         except _NotExact:
-            hp_used = True
-            try:
-                for (idx, l), (_, r) in zip(lc, rc):
-                    differ, lv, rv = _hp_compare(l, r, point)
-                    if differ:
-                        refuted = Counterexample(point, lv, rv, idx)
-                        break
-            except (ZeroDivisionError, ArithmeticError):
-                continue
-        if refuted is not None:
-            rung = RUNG_HIGH_PRECISION if hp_used else RUNG_POINTS
-            if proved:  # a proof contradicted by an exact point is a bug in the ladder
-                raise AssertionError(f"proof contradicted at {refuted}")
-            return Verification(
-                REFUTED, rung, checked + 1, refuted,
-                f"{'60-digit' if hp_used else 'exact'} evaluation; proof: {proof_note}",
-                time.perf_counter() - t0,
-            )
-        checked += 1
-
-    rung = RUNG_HIGH_PRECISION if hp_used else RUNG_POINTS
-    if proved:
-        note = proof_note + (f"; cross-checked at {checked} {rung}" if checked else "")
-        return Verification(PROVED, RUNG_PROOF, checked, None, note, time.perf_counter() - t0)
-    return Verification(
-        CONSISTENT, rung, checked, None,
-        f"no proof ({proof_note}); equal at {checked} {rung}", time.perf_counter() - t0,
-    )
+            self.hp_used = True
+            for (idx, l), (_, r) in zip(self.lc, self.rc):
+                differ, lv, rv = _hp_compare(l, r, point)
+                if differ:
+                    return Counterexample(point, lv, rv, idx)
+        return None
