@@ -13,7 +13,8 @@ their sum (``seconds``); for every module run the wall time including the constr
 derived expressions (``total_seconds``), which is shared by all the derivations of a module.
 Targets on the 2-core reference machine: every ``seconds`` below 10 s.
 
-Writes ``benchmarks/derivations.json``.  Run: ``python benchmarks/derivations.py``
+A module run longer than ``--time-limit`` seconds (default 300) is recorded as over the limit.
+Writes ``benchmarks/derivations.json`` (after every run).  Run: ``python benchmarks/derivations.py``
 (options: ``--modules reparam ols``, ``--proof-sizes 2 3``, ``--points-size 12``).
 """
 
@@ -24,6 +25,7 @@ import importlib
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
@@ -38,6 +40,7 @@ POINTS_SIZE = 12
 PROOF_POINTS = 2
 POINTS = 8
 TARGET_SECONDS = 10.0
+TIME_LIMIT = 300  # seconds per module run; a longer run is recorded as over the limit
 SEED = 0
 
 
@@ -48,6 +51,14 @@ def _git_revision() -> str | None:
         return out.stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
+
+
+class _TimeLimit(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _TimeLimit
 
 
 def run(module, name: str, d: int, prove: bool) -> dict:
@@ -85,11 +96,32 @@ def run(module, name: str, d: int, prove: bool) -> dict:
     }
 
 
+def _write(path: Path, records: list, skipped: dict) -> None:
+    """Write the JSON (after every run, so that partial results survive an interruption)."""
+    out = {
+        "benchmark": "named derivations of the dimension-indexed symbolic modules",
+        "target_seconds_per_derivation": TARGET_SECONDS,
+        "seed": SEED,
+        "records": records,
+        "skipped": skipped,
+        "environment": {
+            "python": sys.version.split()[0],
+            "sympy": sympy.__version__,
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "git_revision": _git_revision(),
+        },
+    }
+    path.write_text(json.dumps(out, indent=2) + "\n")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--modules", nargs="+", default=MODULES)
     parser.add_argument("--proof-sizes", nargs="*", type=int, default=PROOF_SIZES)
     parser.add_argument("--points-size", type=int, default=POINTS_SIZE)
+    parser.add_argument("--time-limit", type=int, default=TIME_LIMIT,
+                        help="seconds per module run (0: none); uses SIGALRM")
     parser.add_argument("--output", type=Path, default=Path(__file__).with_name("derivations.json"))
     args = parser.parse_args(argv)
 
@@ -105,12 +137,22 @@ def main(argv=None) -> int:
             continue
         plan = [(d, True) for d in args.proof_sizes] + [(args.points_size, False)]
         for d, prove in plan:
+            if args.time_limit and hasattr(signal, "SIGALRM"):
+                signal.signal(signal.SIGALRM, _alarm)
+                signal.alarm(args.time_limit)
             try:
                 rec = run(module, name, d, prove)
+            except _TimeLimit:
+                rec = {"module": name, "d": d, "rung": "proof" if prove else "exact points",
+                       "error": f"exceeded the time limit of {args.time_limit} s"}
             except Exception as exc:  # a failing module is recorded, not fatal for the others
                 rec = {"module": name, "d": d, "rung": "proof" if prove else "exact points",
                        "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(limit=3)}
+            finally:
+                if args.time_limit and hasattr(signal, "SIGALRM"):
+                    signal.alarm(0)
             records.append(rec)
+            _write(args.output, records, skipped)
             if "error" in rec:
                 print(f"{name:10s} d={d:2d} {rec['rung']:12s} ERROR {rec['error']}", flush=True)
             else:
@@ -119,21 +161,7 @@ def main(argv=None) -> int:
                       f"max/derivation {rec['max_seconds']:6.2f}s  passed={rec['all_passed']}"
                       + (f"  over target: {slow}" if slow else ""), flush=True)
 
-    out = {
-        "benchmark": "named derivations of the dimension-indexed symbolic modules",
-        "target_seconds_per_derivation": TARGET_SECONDS,
-        "seed": SEED,
-        "records": records,
-        "skipped": skipped,
-        "environment": {
-            "python": sys.version.split()[0],
-            "sympy": sympy.__version__,
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "git_revision": _git_revision(),
-        },
-    }
-    args.output.write_text(json.dumps(out, indent=2) + "\n")
+    _write(args.output, records, skipped)
     print(f"wrote {args.output}")
     return 0
 
