@@ -1,0 +1,45 @@
+"""The ``bntheory`` command (also ``python -m bntheory``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from . import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bntheory",
+        description="Derive, run and check the convergence theory of Batch Normalization.",
+    )
+    parser.add_argument("--version", action="version", version=f"bntheory {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from proofs_check.runner import add_arguments
+
+    verify = sub.add_parser(
+        "verify",
+        help="check every derivation with its negative controls; exit non-zero on any failure",
+        description="Run the proof-check catalog (MATH.md §1 at this version): every statement is "
+        "verified on the proof rung or at exact points, and every negative control must be refuted.",
+    )
+    add_arguments(verify)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    if args.command == "verify":
+        from proofs_check.runner import main_from_args
+
+        return main_from_args(args)
+    raise AssertionError(args.command)  # argparse rejects unknown commands
+
+
+if __name__ == "__main__":
+    sys.exit(main())

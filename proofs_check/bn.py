@@ -1,0 +1,40 @@
+"""MATH.md §1: the Batch Normalizing transform, derived from its definition and verified.
+
+Default run: every statement of :mod:`bntheory.symbolic.bn` on the proof rung at batch size
+``m = 8``, then the backward pass (six chain-rule formulas and the compact form) at exact rational
+points at ``m = 64``.  ``fast``: the proof rung at ``m = 4`` only.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+from bntheory.symbolic import bn
+from bntheory.symbolic.derivation import Derivation
+
+PROOF_M = 8
+POINTS_M = 64
+FAST_M = 4
+BACKWARD = [i for i in bn.derivation_ids() if i.startswith("bn.backward.") and "second-term" not in i]
+
+
+def checks(*, fast: bool = False, seed: int = 0, select: Callable[[str], bool] = lambda _: True) -> Iterator[Derivation]:
+    """Yield the §1 derivations one by one (so that progress can be shown as they finish)."""
+    proof_m = FAST_M if fast else PROOF_M
+    for name in bn.derivation_ids():
+        if select(name):
+            yield from bn.derivations(m=proof_m, prove=True, points=2, seed=seed, names=[name])
+    if fast:
+        return
+    wanted = [n for n in BACKWARD if select(f"{n}@m={POINTS_M}")]
+    if wanted:
+        inst = bn.forward(POINTS_M)
+        for name in wanted:
+            (d,) = bn.derivations(m=POINTS_M, prove=False, points=2, seed=seed, names=[name], instance=inst)
+            yield _renamed(d, f"{name}@m={POINTS_M}")
+
+
+def _renamed(d: Derivation, new_id: str) -> Derivation:
+    from dataclasses import replace
+
+    return replace(d, id=new_id)
