@@ -178,8 +178,6 @@ class BNInstance:
         ``σ̂`` their definitions.
         """
         e = _expand_sums(expr, self.m)
-        if index is not None:
-            e = e.xreplace({i: sp.Integer(index)})
         tables = {X: self.x, DELTA: self.delta, XHAT: self.xhat, DL_DXHAT: self.derived["dl_dxhat"]}
 
         mapping = {
@@ -191,7 +189,12 @@ class BNInstance:
             eps: self.eps,
         }
         for ind in e.atoms(sp.Indexed):
-            j = int(ind.indices[0])
+            j = ind.indices[0]
+            if j == i:
+                if index is None:
+                    raise ParameterError(f"{expr} has the free index i: give index=")
+                j = index
+            j = int(j)
             if not 1 <= j <= self.m:
                 raise ParameterError(f"index {j} outside 1..m = {self.m}")
             mapping[ind] = tables[ind.base][j - 1]

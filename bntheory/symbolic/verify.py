@@ -110,10 +110,15 @@ class Relation:
         return sp.diff(self.base, self.solve_for)
 
     @cached_property
+    def base_at_zero(self) -> sp.Expr:
+        """``base`` with ``solve_for = 0``."""
+        return self.base.xreplace({self.solve_for: 0})
+
+    @cached_property
     def elimination(self) -> sp.Expr:
         """The value of ``solve_for`` on the relation: ``(s² − base|_{e=0}) / ∂_e base``."""
         e = self.solve_for
-        return (self.symbol**2 - self.base.xreplace({e: 0})) / self.coefficient
+        return (self.symbol**2 - self.base_at_zero) / self.coefficient
 
 
 @dataclass(frozen=True)
@@ -364,7 +369,9 @@ def _is_zero(v) -> bool:
 
 def _exact_eval(expr: sp.Expr, values: Mapping[sp.Symbol, object], F: RadicalField, memo: dict):
     """Evaluate ``expr`` exactly: rationals, ``+ − × ÷``, integer powers, square roots."""
-    hit = memo.get(expr)
+    # Keyed by identity: every node stays alive for the whole evaluation, and identity avoids
+    # hashing and comparing large, structurally equal trees.
+    hit = memo.get(id(expr))
     if hit is not None:
         return hit
     if expr.is_Symbol:
@@ -406,7 +413,7 @@ def _exact_eval(expr: sp.Expr, values: Mapping[sp.Symbol, object], F: RadicalFie
             raise _NotExact(f"power {expr}")
     else:
         raise _NotExact(f"{type(expr).__name__} node {expr}")
-    memo[expr] = out
+    memo[id(expr)] = out
     return out
 
 
@@ -498,7 +505,7 @@ class _FractionBuilder:
         raise _NotRational("a square root that no relation defines")
 
     def convert(self, e: sp.Expr):
-        hit = self.memo.get(e)
+        hit = self.memo.get(id(e))
         if hit is not None:
             return hit
         R = self.ring
@@ -527,7 +534,7 @@ class _FractionBuilder:
             out = self._pow(self._sqrt(self.convert(e.base)), int(e.exp.p))
         else:
             raise _NotRational(f"{type(e).__name__} node")
-        self.memo[e] = out
+        self.memo[id(e)] = out
         return out
 
 
@@ -537,9 +544,9 @@ def _scan(exprs: Iterable[sp.Expr]) -> tuple[set, list]:
     stack = list(exprs)
     while stack:
         e = stack.pop()
-        if e in seen:
+        if id(e) in seen:  # identity: the expressions stay alive during the scan
             continue
-        seen.add(e)
+        seen.add(id(e))
         if e.is_Symbol:
             syms.add(e)
         elif isinstance(e, sp.Float):
@@ -651,7 +658,7 @@ def _sample_point(rng, free, relations, domain, F):
             values[rel.symbol] = F.sqrt(b)
             continue
         e = rel.solve_for
-        b0 = _exact_eval(rel.base.xreplace({e: 0}), values, F, {})
+        b0 = _exact_eval(rel.base_at_zero, values, F, {})
         coef = _exact_eval(rel.coefficient, values, F, {})
         if isinstance(b0, RadicalNumber) or isinstance(coef, RadicalNumber) or coef == 0:
             return None
