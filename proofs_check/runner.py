@@ -18,10 +18,10 @@ from typing import Iterable, TextIO
 
 from bntheory.symbolic.derivation import Derivation
 
-from . import bn
+from . import bn, halfspace, network, ols, reparam
 
 #: Sections in report order: (name, module).
-SECTIONS = [("bn", bn)]
+SECTIONS = [("bn", bn), ("reparam", reparam), ("ols", ols), ("halfspace", halfspace), ("network", network)]
 
 
 def _environment() -> dict:

@@ -1,0 +1,16 @@
+"""MATH.md §4.2–4.4: learning halfspaces — Stein structure, BN coordinates, GDNP = Rayleigh step.
+
+The derivations of :mod:`bntheory.symbolic.halfspace`, proved at an explicit dimension, each with its
+negative controls.
+"""
+
+from __future__ import annotations
+
+from bntheory.symbolic import halfspace
+
+from ._symbolic import section_checks
+
+
+def checks(*, fast: bool = False, seed: int = 0, select=lambda _: True):
+    """Yield the section's derivations (see :func:`proofs_check._symbolic.section_checks`)."""
+    return section_checks(halfspace, fast=fast, seed=seed, select=select)
