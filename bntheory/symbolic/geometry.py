@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import sympy as sp
 
@@ -22,13 +23,49 @@ from ..errors import ParameterError
 from .verify import Relation
 
 
+def check_size(name: str, value, minimum: int = 1) -> int:
+    """Validate an explicit size (a dimension ``d``, a number of units ``m`` …): an integer ``≥ minimum``.
+
+    Raises
+    ------
+    ParameterError
+        Naming the quantity and its value, e.g. ``d must be an integer ≥ 1, got d = 0``.
+
+    Examples
+    --------
+    >>> check_size("m", 2)
+    2
+
+    References
+    ----------
+    MATH.md §0 (the explicit sizes of every derivation); DESIGN.md ("Errors").
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ParameterError(f"{name} must be an integer ≥ {minimum}, got {name} = {value!r}")
+    return value
+
+
 def vector(name: str, d: int, **assumptions) -> sp.Matrix:
-    """Column vector of symbols ``name1 … name_d``."""
+    """Column vector of symbols ``name1 … name_d`` (MATH.md §0).
+
+    Examples
+    --------
+    >>> vector("w", 2).T
+    Matrix([[w1, w2]])
+    """
     return sp.Matrix(sp.symbols(f"{name}1:{d + 1}", **assumptions))
 
 
 def symmetric_matrix(name: str, d: int) -> sp.Matrix:
-    """Symmetric ``d × d`` matrix of symbols ``S_ij = S_ji`` (``i ≤ j``)."""
+    """Symmetric ``d × d`` matrix of symbols ``name_ij = name_ji`` (``i ≤ j``), e.g. ``S`` (MATH.md §0).
+
+    Examples
+    --------
+    >>> symmetric_matrix("C", 2)
+    Matrix([
+    [C11, C12],
+    [C12, C22]])
+    """
     entries = {}
     for i in range(d):
         for j in range(i, d):
@@ -36,9 +73,47 @@ def symmetric_matrix(name: str, d: int) -> sp.Matrix:
     return sp.Matrix(d, d, lambda i, j: entries[i, j])
 
 
+def dot(a: sp.Matrix, b: sp.Matrix) -> sp.Expr:
+    """``aᵀb`` for two columns, as a scalar expression (MATH.md §0).
+
+    Examples
+    --------
+    >>> dot(vector("u", 2), vector("w", 2))
+    u1*w1 + u2*w2
+    """
+    return (a.T * b)[0, 0]
+
+
 def is_positive_definite(S: sp.Matrix) -> bool:
-    """Sylvester's criterion on an exact (rational) matrix: every leading minor positive."""
-    return all(S[:k, :k].det() > 0 for k in range(1, S.rows + 1))
+    """Positive definiteness of an exact symmetric matrix (MATH.md §0: ``S ≻ 0``).
+
+    Sylvester's criterion — every leading principal minor positive — evaluated as the pivots of
+    Gaussian elimination without pivoting (the ``k``-th pivot is the quotient of the ``k``-th and
+    the ``(k−1)``-th leading minors), in exact rational arithmetic.  Entries that are not rational
+    numbers fall back to SymPy determinants.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> is_positive_definite(sp.Matrix([[2, 1], [1, 1]])), is_positive_definite(sp.Matrix([[1, 2], [2, 1]]))
+    (True, False)
+    """
+    if not all(isinstance(x, sp.Rational) for x in S):
+        return all(S[:k, :k].det() > 0 for k in range(1, S.rows + 1))
+    A = [[Fraction(int(x.p), int(x.q)) for x in S.row(i)] for i in range(S.rows)]
+    n = len(A)
+    for k in range(n):
+        pivot = A[k][k]
+        if pivot <= 0:
+            return False
+        row_k = A[k]
+        for i in range(k + 1, n):
+            f = A[i][k] / pivot
+            if f:
+                row_i = A[i]
+                for j in range(k + 1, n):
+                    row_i[j] -= f * row_k[j]
+    return True
 
 
 @dataclass(frozen=True)
@@ -96,8 +171,7 @@ def s_geometry(d: int, *, w: str = "w", u: str = "u", S: str = "S", r: str = "r"
     ParameterError
         If ``d`` is not a positive integer.
     """
-    if isinstance(d, bool) or not isinstance(d, int) or d < 1:
-        raise ParameterError(f"dimension d must be a positive integer, got d = {d!r}")
+    check_size("d", d)
     wv, uv, Sm = vector(w, d), vector(u, d), symmetric_matrix(S, d)
     rs = sp.Symbol(r, positive=True)
     base = sp.expand((wv.T * Sm * wv)[0, 0])
