@@ -34,6 +34,7 @@ for the Rayleigh-quotient lemma; MATH.md §3, §3.1.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Sequence
 
 import sympy as sp
@@ -183,28 +184,55 @@ def _rho(geom: SGeometry) -> sp.Expr:
     return _objective_bn(geom).xreplace({LENGTH: _g_star(geom)})
 
 
-def rho(d: int) -> sp.Expr:
-    r"""``ρ(w) = f_OLS(w, g*(w)) = −(uᵀw)²/(wᵀSw)``, by substituting ``g*`` into eq. (11).
+@lru_cache(maxsize=None)
+def _rho_at(d: int) -> sp.Expr:
+    """:func:`_rho` at dimension ``d``, derived once (an immutable expression; used by §4 and §6 too)."""
+    return _rho(s_geometry(d))
+
+
+def _with_u(obj, d: int, u):
+    """``obj`` with the cross moment ``u`` replaced by ``u`` given (``None``: unchanged)."""
+    if u is None:
+        return obj
+    return obj.xreplace(dict(zip(vector("u", d), u)))
+
+
+def rho(d: int, *, u=None) -> sp.Expr:
+    r"""``ρ(w) = f_OLS(w, g*(w)) = −(uᵀw)²/(wᵀSw)``, by substituting ``g*`` into eq. (11) (MATH.md §0, §3).
+
+    Parameters
+    ----------
+    d : int
+    u : sympy.Matrix, optional
+        An expression for ``u`` free of ``w`` (e.g. ``S v`` for statements with ``v = S⁻¹u``),
+        substituted after the derivation.
 
     Examples
     --------
     >>> rho(2)
     -(u1*w1 + u2*w2)**2/(S11*w1**2 + 2*S12*w1*w2 + S22*w2**2)
     """
-    return _rho(s_geometry(d))
+    return _with_u(_rho_at(d), d, u)
 
 
 def _rho_grad(geom: SGeometry, rho_w: sp.Expr | None = None) -> sp.Matrix:
-    rho_w = _rho(geom) if rho_w is None else rho_w
+    rho_w = _rho_at(geom.d) if rho_w is None else rho_w
     return sp.Matrix([sp.diff(rho_w, wi) for wi in geom.w])
 
 
-def rho_grad(d: int) -> sp.Matrix:
-    r"""``∇ρ(w)`` by differentiating the derived ``ρ`` component-wise.
+def rho_grad(d: int, *, u=None) -> sp.Matrix:
+    r"""``∇ρ(w)`` by differentiating the derived ``ρ`` component-wise (MATH.md §3).
 
-    Equals ``−(2uᵀw/‖w‖²_S)(u − (uᵀw/‖w‖²_S) S w)`` (derivation ``ols.rho-grad``).
+    Equals ``−(2uᵀw/‖w‖²_S)(u − (uᵀw/‖w‖²_S) S w)`` (derivation ``ols.rho-grad``).  ``u`` is as
+    in :func:`rho` (substituted after differentiating in ``w``).
+
+    Examples
+    --------
+    >>> from bntheory.symbolic.geometry import s_geometry
+    >>> (s_geometry(2).w.T * rho_grad(2)).applyfunc(sp.cancel)        # wᵀ∇ρ = 0
+    Matrix([[0]])
     """
-    return _rho_grad(s_geometry(d))
+    return _with_u(_rho_grad(s_geometry(d)), d, u)
 
 
 def _rayleigh_step(geom: SGeometry, rho_w: sp.Expr, grad: sp.Matrix, L: sp.Expr = LIPSCHITZ, *,
@@ -214,7 +242,7 @@ def _rayleigh_step(geom: SGeometry, rho_w: sp.Expr, grad: sp.Matrix, L: sp.Expr 
     return geom.w - eta * grad
 
 
-def rayleigh_step(d: int, L: sp.Expr = LIPSCHITZ) -> sp.Matrix:
+def rayleigh_step(d: int, L: sp.Expr = LIPSCHITZ, *, u=None) -> sp.Matrix:
     r"""One step of gradient descent on ``ρ`` with the paper's step size (MATH.md §3, Theorem).
 
     .. math::
@@ -222,10 +250,18 @@ def rayleigh_step(d: int, L: sp.Expr = LIPSCHITZ) -> sp.Matrix:
         w^+ = w - \eta_t \nabla\rho(w),\qquad \eta_t = \frac{w^\top S w}{2L\,|\rho(w)|},
 
     with ``|ρ| = −ρ`` (``ρ ≤ 0``; the step needs ``uᵀw ≠ 0``).  Derived from :func:`rho_grad`;
-    equal to :func:`rayleigh_step_closed_form` (derivation ``ols.rayleigh-step-closed-form``).
+    equal to :func:`rayleigh_step_closed_form` (derivation ``ols.rayleigh-step-closed-form``) and
+    to the GDNP direction step of MATH.md §4.4 (``halfspace.gdnp-equals-rayleigh``).  ``u`` is as
+    in :func:`rho`.
+
+    Examples
+    --------
+    >>> rayleigh_step(1)          # at d = 1 every w ≠ 0 minimises ρ: ∇ρ = 0
+    Matrix([[w1]])
     """
     geom = s_geometry(d)
-    return _rayleigh_step(geom, _rho(geom), _rho_grad(geom), L)
+    rho_w = _rho_at(d)
+    return _with_u(_rayleigh_step(geom, rho_w, _rho_grad(geom, rho_w), L), d, u)
 
 
 def _step_closed_form(geom: SGeometry, L: sp.Expr = LIPSCHITZ) -> sp.Matrix:
@@ -349,7 +385,7 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
     ))
 
     gs = _g_star(geom)
-    rho_w = _rho(geom)
+    rho_w = _rho_at(d)
     d_g = sp.diff(f11, g)
     out.append(dv(
         "ols.g-star", SECTION,
