@@ -8,6 +8,7 @@ import sympy as sp
 
 from bntheory.errors import ModelValidityError, ParameterError, SymbolicInputError
 from bntheory.symbolic import halfspace as H
+from bntheory.symbolic import ols
 from bntheory.symbolic.verify import PROVED, REFUTED, verify_identity
 
 IDS = [
@@ -75,7 +76,7 @@ def test_stein_structure_user_function_and_wrong_c1():
 def test_seed_h_only_at_g_equal_s_norm():
     hs = H.halfspace_symbols(3)
     rel = [hs.geo.relation]
-    ray = H.rayleigh_step(3)
+    ray = ols.rayleigh_step(3)
     assert verify_identity(H.gdnp_step(3, "seed", g=hs.geo.r), ray, relations=rel, points=2).status == PROVED
     res = verify_identity(H.gdnp_step(3, "seed"), ray, relations=rel, points=2)
     assert res.status == REFUTED and res.counterexample is not None

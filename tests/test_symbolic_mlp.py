@@ -7,7 +7,8 @@ import pytest
 
 from bntheory.errors import ModelValidityError, ParameterError
 from bntheory.symbolic import mlp as M
-from bntheory.symbolic.halfspace import halfspace_symbols, rho_gradient
+from bntheory.symbolic.halfspace import halfspace_symbols
+from bntheory.symbolic.ols import rho_grad
 from bntheory.symbolic.verify import PROVED, REFUTED, verify_identity
 
 IDS = [
@@ -48,7 +49,7 @@ def test_tanh_quadrature_1e12_and_control():
 def test_per_unit_reduction_fails_for_generic_other_unit():
     hs = halfspace_symbols(3)
     rel = [hs.geo.relation]
-    grho = rho_gradient(3, u=hs.Sv)
+    grho = rho_grad(3, u=hs.Sv)
     gw, _ = M.per_unit_gradient(3, other="generic")
     minors = [gw[0] * grho[j] - gw[j] * grho[0] for j in (1, 2)]
     res = verify_identity(minors, [0, 0], relations=rel, points=3, prove=False, domain=hs.domain)

@@ -55,20 +55,29 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Sequence
 
 import numpy as np
 import sympy as sp
 
-from ..errors import ParameterError, SymbolicInputError
-from .derivation import Control, Derivation, derive
-from .geometry import SGeometry, s_geometry, vector
-from .verify import CONSISTENT, REFUTED, Counterexample, Verification
+from ..errors import ParameterError, ShapeMismatchError, SymbolicInputError
+from ..validation import as_finite_array, int_at_least
+from .derivation import Derivation, derive
+from .geometry import SGeometry, check_size, dot, s_geometry, vector
+from .ols import rayleigh_step, rho_grad
+from .quadrature import (
+    QUADRATURE_TOL,
+    derive_by_quadrature,
+    gaussian_model,
+    hermite_rule,
+    tensor_hermite_rule,
+)
 
 __all__ = [
-    "RUNG_QUADRATURE",
-    "QUADRATURE_TOL",
+    "SYMBOLIC_LOSSES",
+    "divide_common_exp",
+    "derive_dividing_exp",
     "gaussian_expectation",
     "loss_expression",
     "HalfspaceSymbols",
@@ -77,10 +86,7 @@ __all__ = [
     "stein_structure",
     "reduction_moments",
     "bn_gradients",
-    "rho",
-    "rho_gradient",
     "gdnp_step",
-    "rayleigh_step",
     "StateQuadrature",
     "stein_quadrature",
     "quadrature_instance",
@@ -88,21 +94,9 @@ __all__ = [
     "derivations",
 ]
 
-#: Rung name of the numerical (quadrature) checks.
-RUNG_QUADRATURE = "Gauss–Hermite quadrature"
-#: Absolute tolerance of the quadrature checks.
-QUADRATURE_TOL = 1e-12
-
-
 # --------------------------------------------------------------------------------------------
 # Closed-form Gaussian expectations (polynomial × exp(linear))
 # --------------------------------------------------------------------------------------------
-
-
-def _check_dim(d, name: str = "d") -> int:
-    if isinstance(d, bool) or not isinstance(d, int) or d < 1:
-        raise ParameterError(f"dimension {name} must be a positive integer, got {name} = {d!r}")
-    return d
 
 
 def _components(obj) -> list:
@@ -430,7 +424,7 @@ def halfspace_symbols(d: int) -> HalfspaceSymbols:
     >>> hs.wt.T, hs.Sigma[0, 1]
     (Matrix([[wt1, wt2]]), S12 - u1*u2)
     """
-    _check_dim(d)
+    check_size("d", d)
     geo = s_geometry(d)
     return HalfspaceSymbols(
         geo=geo,
@@ -444,10 +438,6 @@ def halfspace_symbols(d: int) -> HalfspaceSymbols:
         E2=sp.Symbol("E2"),
         kappa=sp.Symbol("kappa"),
     )
-
-
-def _dot(a: sp.Matrix, b: sp.Matrix) -> sp.Expr:
-    return (a.T * b)[0, 0]
 
 
 # --------------------------------------------------------------------------------------------
@@ -556,11 +546,11 @@ def stein_structure(phi, d: int, *, c1_override=None) -> SteinStructure:
     >>> verify_identity(st.conditional_gradient, st.structure, points=2).status
     'proved'
     """
-    _check_dim(d)
+    check_size("d", d)
     hs = halfspace_symbols(d)
     u, S, wt = hs.geo.u, hs.geo.S, hs.wt
-    m = _dot(u, wt)
-    s2 = sp.expand(_dot(wt, hs.Sigma * wt))
+    m = dot(u, wt)
+    s2 = sp.expand(dot(wt, hs.Sigma * wt))
     at = {_MU: m, _VAR: s2}
     objective, Ep1, Ep2, quot = (e.xreplace(at) for e in _moment_form(phi if isinstance(phi, str) else loss_expression(phi, _T)))
     gradient = sp.Matrix([sp.diff(objective, x) for x in wt])
@@ -592,10 +582,10 @@ def reduction_moments(d: int) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
     ...                 relations=[hs.geo.relation], points=2).status
     'proved'
     """
-    hs = halfspace_symbols(_check_dim(d))
+    hs = halfspace_symbols(check_size("d", d))
     geo = hs.geo
     wt = hs.g * geo.w / geo.s_norm
-    return _dot(geo.u, wt), _dot(wt, hs.Sigma * wt), _dot(geo.u, geo.w) / geo.s_norm
+    return dot(geo.u, wt), dot(wt, hs.Sigma * wt), dot(geo.u, geo.w) / geo.s_norm
 
 
 def _to_r(expr, geo: SGeometry):
@@ -641,7 +631,7 @@ def bn_gradients(d: int, gradient=None, *, u=None) -> tuple[sp.Matrix, sp.Expr]:
     >>> verify_identity(gg, hs.c1 * a + hs.c2 * hs.g, relations=[hs.geo.relation], points=2).status
     'proved'
     """
-    hs = halfspace_symbols(_check_dim(d))
+    hs = halfspace_symbols(check_size("d", d))
     geo = hs.geo
     uu = geo.u if u is None else u
     tilde = _tilde_map(hs)
@@ -657,20 +647,6 @@ def bn_gradients(d: int, gradient=None, *, u=None) -> tuple[sp.Matrix, sp.Expr]:
     J = _to_r(J, geo)
     dg = _to_r(dg, geo)
     return J.T * grad, (dg.T * grad)[0, 0]
-
-
-def rho(d: int, *, u=None) -> sp.Expr:
-    r"""``ρ(w) = −(uᵀw)²/(wᵀSw)`` as an expression of the entries (MATH.md §0)."""
-    hs = halfspace_symbols(_check_dim(d))
-    uu = hs.geo.u if u is None else u
-    return -_dot(uu, hs.geo.w) ** 2 / hs.geo.wSw
-
-
-def rho_gradient(d: int, *, u=None) -> sp.Matrix:
-    r"""``∇ρ(w)``, differentiated component-wise from the definition of ``ρ`` (MATH.md §3)."""
-    hs = halfspace_symbols(_check_dim(d))
-    p = rho(d, u=u)
-    return sp.Matrix([sp.diff(p, x) for x in hs.geo.w])
 
 
 # --------------------------------------------------------------------------------------------
@@ -717,10 +693,10 @@ def gdnp_step(d: int, h: str = "paper", *, g=None) -> sp.Matrix:
     """
     if h not in _H_CHOICES:
         raise ParameterError(f"unknown h = {h!r}; known: {_H_CHOICES}")
-    hs = halfspace_symbols(_check_dim(d))
+    hs = halfspace_symbols(check_size("d", d))
     geo = hs.geo
     gg = hs.g if g is None else g
-    uw = _dot(geo.u, geo.w)
+    uw = dot(geo.u, geo.w)
     uwt = gg * uw / geo.r
     c1 = hs.E1 - hs.E2 * uwt
     grad_w, _ = bn_gradients(d, gradient=c1 * geo.u + hs.E2 * (geo.S * (gg * geo.w / geo.r)))
@@ -729,18 +705,6 @@ def gdnp_step(d: int, h: str = "paper", *, g=None) -> sp.Matrix:
     hval = hs.E1 * uw - hs.E2 * uw * (uwt if h == "paper" else uw)
     s = -geo.r**3 / (hs.L * gg * hval)
     return geo.w - s * grad_w
-
-
-def rayleigh_step(d: int) -> sp.Matrix:
-    r"""The Rayleigh step of MATH.md §3: ``w − η ∇ρ(w)`` with ``η = wᵀSw/(2L|ρ(w)|)``.
-
-    ``|ρ(w)| = −ρ(w) = (uᵀw)²/‖w‖²_S`` (``ρ ≤ 0``); ``∇ρ`` is differentiated from the definition.
-    """
-    hs = halfspace_symbols(_check_dim(d))
-    geo = hs.geo
-    abs_rho = _dot(geo.u, geo.w) ** 2 / geo.r**2
-    eta = geo.r**2 / (2 * hs.L * abs_rho)
-    return geo.w - eta * rho_gradient(d)
 
 
 # --------------------------------------------------------------------------------------------
@@ -771,13 +735,6 @@ class StateQuadrature:
     control: np.ndarray
     c1: float
     c2: float
-
-
-def _hermite(n: int) -> tuple[np.ndarray, np.ndarray]:
-    from numpy.polynomial.hermite_e import hermegauss
-
-    x, w = hermegauss(n)
-    return x, w / math.sqrt(2.0 * math.pi)
 
 
 def stein_quadrature(loss, S, u, wt, *, nodes: int = 160, tensor_nodes: int | None = None) -> StateQuadrature:
@@ -815,28 +772,19 @@ def stein_quadrature(loss, S, u, wt, *, nodes: int = 160, tensor_nodes: int | No
     >>> bool(np.max(np.abs(res.tensor - res.structure)) < 1e-12)
     True
     """
-    from ..errors import ModelValidityError
     from ..gauss import gauss_moments
     from ..losses import get_loss
-    from ..validation import as_finite_array, int_at_least, spd_matrix
 
     loss = get_loss(loss)
     int_at_least("nodes", nodes, 2)
-    S = spd_matrix("S", S)
-    u = as_finite_array("u", u, ndim=1)
+    S, u, Sigma = gaussian_model(S, u)
     wt = as_finite_array("wt", wt, ndim=1)
-    if not (u.shape == wt.shape == (S.shape[0],)):
-        from ..errors import ShapeMismatchError
-
+    if wt.shape != u.shape:
         raise ShapeMismatchError(f"S {S.shape}, u {u.shape} and wt {wt.shape} do not match")
-    valid = float(u @ np.linalg.solve(S, u))
-    if valid >= 1.0:
-        raise ModelValidityError(f"the Gaussian halfspace model needs uᵀS⁻¹u < 1, got uᵀS⁻¹u = {valid}")
-    Sigma = S - np.outer(u, u)
     m = float(u @ wt)
     s2 = float(wt @ Sigma @ wt)
     s = math.sqrt(s2)
-    x, w = _hermite(nodes)
+    x, w = hermite_rule(nodes)
     q = m + s * x
     d1 = loss.derivative(1)(q)
     reduced = u * (w @ d1) + (Sigma @ wt) * (w @ (d1 * (q - m))) / s2
@@ -848,13 +796,8 @@ def stein_quadrature(loss, S, u, wt, *, nodes: int = 160, tensor_nodes: int | No
     tensor = None
     if tensor_nodes is not None:
         int_at_least("tensor_nodes", tensor_nodes, 2)
-        C = np.linalg.cholesky(Sigma)
-        xt, wtn = _hermite(tensor_nodes)
-        d = S.shape[0]
-        grids = np.meshgrid(*([xt] * d), indexing="ij")
-        xi = np.stack([gr.ravel() for gr in grids])                       # (d, n^d)
-        weights = np.prod(np.stack(np.meshgrid(*([wtn] * d), indexing="ij")).reshape(d, -1), axis=0)
-        z = u[:, None] + C @ xi
+        xi, weights = tensor_hermite_rule(tensor_nodes, S.shape[0])      # (d, n^d), (n^d,)
+        z = u[:, None] + np.linalg.cholesky(Sigma) @ xi
         tensor = z @ (weights * loss.derivative(1)(wt @ z))
     return StateQuadrature(reduced, tensor, structure, control, c1, c2)
 
@@ -868,7 +811,7 @@ def quadrature_instance(d: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, 
     >>> round(float(u @ np.linalg.solve(S, u)), 12), round(float(np.sqrt(wt @ S @ wt)), 12)
     (0.5, 1.2)
     """
-    _check_dim(d)
+    check_size("d", d)
     rng = np.random.default_rng(seed)
     A = rng.standard_normal((d, d))
     S = A @ A.T / d + 0.5 * np.eye(d)
@@ -880,29 +823,6 @@ def quadrature_instance(d: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, 
         wt *= 1.2 / math.sqrt(float(wt @ S @ wt))
         if abs(float(u @ wt)) >= 0.3:
             return S, u, wt
-
-
-def _float_matrix(a) -> sp.Matrix:
-    return sp.Matrix([sp.Float(float(x), 17) for x in np.ravel(a)])
-
-
-def _quadrature_verification(pairs, instance, tol, rung_note, t0) -> Verification:
-    """Status ``consistent`` if every ``(name, lhs, rhs)`` pair agrees to ``tol``, else ``refuted``."""
-    worst = []
-    for name, lhs, rhs in pairs:
-        err = float(np.max(np.abs(np.asarray(lhs) - np.asarray(rhs))))
-        worst.append(f"{name}: max |Δ| = {err:.1e}")
-        if not err <= tol:
-            point = {sp.Symbol(k): _float_matrix(v) for k, v in instance.items()}
-            ce = Counterexample(point, _float_matrix(lhs), _float_matrix(rhs))
-            return Verification(
-                REFUTED, RUNG_QUADRATURE, 1, ce,
-                f"{rung_note}; {name}: max |Δ| = {err:.3e} > tol {tol:g}", time.perf_counter() - t0,
-            )
-    return Verification(
-        CONSISTENT, RUNG_QUADRATURE, 1, None,
-        f"{rung_note}; " + "; ".join(worst) + f" (tol {tol:g})", time.perf_counter() - t0,
-    )
 
 
 def quadrature_derivation(loss: str, d: int = 3, *, seed: int = 0, nodes: int = 160,
@@ -932,7 +852,7 @@ def quadrature_derivation(loss: str, d: int = 3, *, seed: int = 0, nodes: int = 
     (True, 'Gauss–Hermite quadrature')
     """
     t0 = time.perf_counter()
-    _check_dim(d)
+    check_size("d", d)
     if tensor_nodes is None:
         tensor_nodes = {1: 64, 2: 64, 3: 40}.get(d)
     S, u, wt = quadrature_instance(d, seed)
@@ -944,36 +864,52 @@ def quadrature_derivation(loss: str, d: int = 3, *, seed: int = 0, nodes: int = 
     pairs = [("1-D reduction vs c₁u + c₂Sw̃", res.reduced, res.structure)]
     if res.tensor is not None:
         pairs.append(("tensor vs c₁u + c₂Sw̃", res.tensor, res.structure))
-    main = _quadrature_verification(pairs, instance, tol, note, t0)
-    t1 = time.perf_counter()
-    ctrl = _quadrature_verification(
-        [("1-D reduction vs c₁ = E[φ'] (second term dropped)", res.reduced, res.control)],
-        instance, tol, note, t1,
-    )
-    return Derivation(
+    return derive_by_quadrature(
         f"halfspace.quadrature.{loss}", "MATH.md §4.2",
         r"E[\varphi'(z^\top\tilde w)\,z] = c_1 u + c_2 S\tilde w,\quad "
         r"c_1 = E[\varphi''] \ldots",
-        (f"φ = {loss}", "z ~ N(u, S − uuᵀ), uᵀS⁻¹u = 1/2", f"absolute tolerance {tol:g}"),
-        {"d": d}, main,
-        (Control("c₁ without its second term −E[φ'']uᵀw̃", ctrl),),
+        pairs=pairs,
+        controls=[("c₁ without its second term −E[φ'']uᵀw̃",
+                   [("1-D reduction vs c₁ = E[φ'] (second term dropped)", res.reduced, res.control)])],
+        instance=instance, note=note,
+        assumptions=(f"φ = {loss}", "z ~ N(u, S − uuᵀ), uᵀS⁻¹u = 1/2"),
+        size={"d": d}, tol=tol, started=t0,
     )
 
 
-def _derive(id, section, statement, lhs, rhs, *, controls, assumptions=(), **kw) -> Derivation:
-    """:func:`derive` after dividing every pair of sides by its common ``e^X`` (:func:`divide_common_exp`)."""
+def derive_dividing_exp(id: str, section: str, statement_latex: str, lhs, rhs, *, controls,
+                        assumptions=(), **ladder) -> Derivation:
+    r""":func:`~bntheory.symbolic.derivation.derive` after dividing each pair of sides by its common ``e^X``.
+
+    The statement and every control ``(description, lhs', rhs'[, options])`` are passed through
+    :func:`divide_common_exp` (so that identities of the ``exp`` family reduce to polynomial ones
+    that the ladder can prove, MATH.md §4.2, §6); when the statement was divided, the division is
+    recorded among its assumptions.  Everything else is :func:`derive` unchanged, controls
+    included: the ladder evaluates exact points before any proof attempt and never attempts a
+    proof once a point has refuted the identity.
+
+    Returns
+    -------
+    Derivation
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x")
+    >>> der = derive_dividing_exp("demo.exp", "MATH.md §4.2", r"(e^{x^2})' = 2x e^{x^2}",
+    ...                           sp.diff(sp.exp(x**2), x), 2*x*sp.exp(x**2),
+    ...                           controls=[("factor 2 dropped", sp.diff(sp.exp(x**2), x), x*sp.exp(x**2))])
+    >>> der.verification.status, der.controls[0].verification.status
+    ('proved', 'refuted')
+
+    References
+    ----------
+    MATH.md §7 (the ladder); :func:`divide_common_exp`.
+    """
     lhs, rhs, A = divide_common_exp(lhs, rhs)
-    ctrls = []
-    for c in controls:
-        cl, cr, _ = divide_common_exp(c[1], c[2])
-        # A control must be refuted, and refutations come from points: skip the proof attempt
-        # (on a false identity it only builds a large non-zero normal form).  Were the control
-        # true after all, the points would find it "consistent" and the derivation would fail.
-        opts = {"prove": False, **(c[3] if len(c) > 3 else {})}
-        ctrls.append((c[0], cl, cr, opts))
+    divided = [(c[0], *divide_common_exp(c[1], c[2])[:2], *c[3:]) for c in controls]
     if A is not None:
         assumptions = tuple(assumptions) + (f"both sides divided by their common factor {sp.sstr(A)[:60]}… > 0",)
-    return derive(id, section, statement, lhs, rhs, controls=ctrls, assumptions=assumptions, **kw)
+    return derive(id, section, statement_latex, lhs, rhs, controls=divided, assumptions=assumptions, **ladder)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1010,7 +946,7 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
     >>> all(x.passed for x in ders), len(ders)
     (True, 15)
     """
-    _check_dim(d)
+    check_size("d", d)
     if prove is None:
         prove = d <= 4
     hs = halfspace_symbols(d)
@@ -1019,6 +955,7 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
     rel = [geo.relation]
     ladder = dict(prove=prove, points=points, seed=seed, domain=hs.domain)
     size = {"d": d}
+    dv = partial(derive_dividing_exp, size=size, **ladder)
     out: list[Derivation] = []
 
     # ---- §4.2 Stein structure, derived from the closed-form expectation ----------------------
@@ -1026,7 +963,7 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
         st = stein_structure(fam, d)
         bad = stein_structure(fam, d, c1_override=lambda e1, e2, m: e1)
         flip = stein_structure(fam, d, c1_override=lambda e1, e2, m: e1 + e2 * m)
-        out.append(_derive(
+        out.append(dv(
             f"halfspace.stein-structure.{fam}", "MATH.md §4.2",
             r"\nabla_{\tilde w} E[\varphi(z^\top\tilde w)] = c_1 u + c_2 S\tilde w,\ "
             r"c_1 = E[\varphi'] - E[\varphi'']\,u^\top\tilde w,\ c_2 = E[\varphi'']",
@@ -1036,22 +973,20 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
                 ("c₁ with the sign of the second term flipped", st.gradient, flip.structure),
             ],
             assumptions=(desc, "z ~ N(u, S − uuᵀ)", "∇f by differentiating the closed-form E[φ(zᵀw̃)]"),
-            size=size, **ladder,
         ))
-        out.append(_derive(
+        out.append(dv(
             f"halfspace.stein-lemma.{fam}", "MATH.md §4.2",
             r"u\,E[\varphi'(q)] + \Sigma\tilde w\,E[\varphi'(q)(q-m)]/s^2 = c_1 u + c_2 S\tilde w",
             st.conditional_gradient, st.structure,
             controls=[("c₁ without its second term −E[φ'']uᵀw̃", st.conditional_gradient, bad.structure)],
             assumptions=(desc, "E[z | q] = u + Σw̃ (q − m)/s², q = zᵀw̃ ~ N(m, s²)"),
-            size=size, **ladder,
         ))
 
     # ---- §4.3 reduction -----------------------------------------------------------------------
-    uw = _dot(u, w)
+    uw = dot(u, w)
     a = uw / r
     mean, var, _ = reduction_moments(d)
-    out.append(_derive(
+    out.append(dv(
         "halfspace.reduction", "MATH.md §4.3",
         r"z^\top\tilde w \sim N(g a,\ g^2(1-a^2)),\quad a = u^\top w/\|w\|_S",
         [mean, var], [g * a, g**2 * (1 - a**2)],
@@ -1059,14 +994,14 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
             ("variance g²(1 + a²)", [mean, var], [g * a, g**2 * (1 + a**2)]),
             ("variance g² (uuᵀ forgotten in Cov z)", [mean, var], [g * a, g**2]),
         ],
-        assumptions=("w̃ = g w/‖w‖_S", "Σ = S − uuᵀ"), size=size, relations=rel, **ladder,
+        assumptions=("w̃ = g w/‖w‖_S", "Σ = S − uuᵀ"), relations=rel,
     ))
 
     # ---- BN coordinates (algebraic) -----------------------------------------------------------
     grad_w, grad_g = bn_gradients(d)
     P_u = u - (uw / r**2) * (S * w)
     claim_w = (g * hs.c1 / r) * P_u
-    out.append(_derive(
+    out.append(dv(
         "halfspace.bn-gradient", "MATH.md §4.3",
         r"\nabla_w f = \frac{g c_1}{\|w\|_S}\Big(u - \frac{u^\top w}{\|w\|_S^2} S w\Big),\quad "
         r"\partial_g f = c_1 a + c_2 g",
@@ -1076,7 +1011,7 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
             ("∂_g f = c₁a + c₂g²", [grad_w, grad_g], [claim_w, hs.c1 * a + hs.c2 * g**2]),
         ],
         assumptions=("∇f(w̃) = c₁u + c₂Sw̃ (c₁, c₂ free scalars)", "chain rule through w̃ = g w/‖w‖_S"),
-        size=size, relations=rel, **ladder,
+        relations=rel,
     ))
 
     # Derived from the expectation: f(w, g) = Φ(μ, V) = E[exp(q)], q ~ N(μ, V), with
@@ -1084,14 +1019,14 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
     Phi, Ephi1, Ephi2, _ = _moment_form("exp")
     # μ = uᵀw̃ and V = w̃ᵀΣw̃ at w̃ = g w/‖w‖_S, with the scalar factors pulled out of the forms.
     mu_w = g * uw / geo.s_norm
-    var_w = g**2 * sp.expand(_dot(w, hs.Sigma * w)) / geo.wSw
+    var_w = g**2 * sp.expand(dot(w, hs.Sigma * w)) / geo.wSw
     at = {_MU: _to_r(mu_w, geo), _VAR: _to_r(var_w, geo)}
     dPhi_mu, dPhi_var = (sp.diff(Phi, x).xreplace(at) for x in (_MU, _VAR))
     lhs_w = sp.Matrix([dPhi_mu * _to_r(sp.diff(mu_w, x), geo) + dPhi_var * _to_r(sp.diff(var_w, x), geo) for x in w])
     lhs_g = dPhi_mu * _to_r(sp.diff(mu_w, g), geo) + dPhi_var * _to_r(sp.diff(var_w, g), geo)
     E1, E2 = Ephi1.xreplace(at), Ephi2.xreplace(at)
     c1_red, c2_red = E1 - E2 * at[_MU], E2
-    out.append(_derive(
+    out.append(dv(
         "halfspace.bn-gradient.exp", "MATH.md §4.3",
         r"f(w,g) = E_\xi[\varphi(g a + g\sqrt{1-a^2}\,\xi)]:\ \nabla_w f = \frac{g c_1}{\|w\|_S}"
         r"\Big(u - \frac{u^\top w}{\|w\|_S^2} S w\Big),\ \partial_g f = c_1 a + c_2 g",
@@ -1100,11 +1035,11 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
             ("c₁ without its second term", [lhs_w, lhs_g], [(g * E1 / r) * P_u, E1 * a + c2_red * g]),
         ],
         assumptions=("φ(t) = exp(t)", "z ~ N(u, S − uuᵀ)", "c₁, c₂ the closed-form expectations at w̃ = g w/‖w‖_S"),
-        size=size, relations=rel, **ladder,
+        relations=rel,
     ))
 
-    grad_rho = rho_gradient(d)
-    out.append(_derive(
+    grad_rho = rho_grad(d)
+    out.append(dv(
         "halfspace.direction-parallel-rho", "MATH.md §4.3",
         r"\frac{g c_1}{\|w\|_S}\Big(u - \frac{u^\top w}{\|w\|_S^2} S w\Big) = "
         r"-\frac{g c_1 \|w\|_S}{2u^\top w}\nabla\rho(w)",
@@ -1114,34 +1049,34 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
             ("sign flipped", grad_w, (g * hs.c1 * r / (2 * uw)) * grad_rho),
         ],
         assumptions=("∇f(w̃) = c₁u + c₂Sw̃", "uᵀw ≠ 0", "∇ρ differentiated from ρ = −(uᵀw)²/wᵀSw"),
-        size=size, relations=rel, **ladder,
+        relations=rel,
     ))
 
     # ‖w‖²_S ‖∇_w f‖²_{S⁻¹} = g² c₁² (ρ − ρ*), with u = S v and a witness y = S⁻¹ ∇_w f.
     v = hs.v
     Sv = hs.Sv
     gw_v, _ = bn_gradients(d, u=Sv)
-    y = (g * hs.c1 / r) * (v - (_dot(Sv, w) / r**2) * w)
-    rho_v = -_dot(Sv, w) ** 2 / r**2
-    rho_star = -_dot(v, Sv)
-    out.append(_derive(
+    y = (g * hs.c1 / r) * (v - (dot(Sv, w) / r**2) * w)
+    rho_v = -dot(Sv, w) ** 2 / r**2
+    rho_star = -dot(v, Sv)
+    out.append(dv(
         "halfspace.direction-norm", "MATH.md §4.3",
         r"\|w\|_S^2\,\|\nabla_w f(w,g)\|_{S^{-1}}^2 = g^2 c_1^2(\rho(w) - \rho^*)",
-        [S * y - gw_v, r**2 * _dot(gw_v, y)], [sp.zeros(d, 1), g**2 * hs.c1**2 * (rho_v - rho_star)],
+        [S * y - gw_v, r**2 * dot(gw_v, y)], [sp.zeros(d, 1), g**2 * hs.c1**2 * (rho_v - rho_star)],
         controls=[
-            ("Euclidean norm instead of S⁻¹", [S * y - gw_v, r**2 * _dot(gw_v, gw_v)],
+            ("Euclidean norm instead of S⁻¹", [S * y - gw_v, r**2 * dot(gw_v, gw_v)],
              [sp.zeros(d, 1), g**2 * hs.c1**2 * (rho_v - rho_star)]),
-            ("factor ‖w‖²_S dropped", [S * y - gw_v, _dot(gw_v, y)],
+            ("factor ‖w‖²_S dropped", [S * y - gw_v, dot(gw_v, y)],
              [sp.zeros(d, 1), g**2 * hs.c1**2 * (rho_v - rho_star)]),
         ],
         assumptions=("∇f(w̃) = c₁u + c₂Sw̃", "u = S v (v = S⁻¹u), ρ* = −uᵀS⁻¹u = −vᵀSv",
                      "‖x‖²_{S⁻¹} = xᵀy with the witness y, S y = x checked"),
-        size=size, relations=rel, **ladder,
+        relations=rel,
     ))
 
     # ---- §4.4 GDNP ----------------------------------------------------------------------------
-    ray = rayleigh_step(d)
-    out.append(_derive(
+    ray = rayleigh_step(d, hs.L)
+    out.append(dv(
         "halfspace.gdnp-equals-rayleigh", "MATH.md §4.4",
         r"w - s\nabla_w f(w,g) = w - \eta\nabla\rho(w),\ s = -\frac{\|w\|_S^3}{L g h},\ "
         r"h = c_1 u^\top w,\ \eta = \frac{w^\top S w}{2L|\rho(w)|}",
@@ -1151,22 +1086,22 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
             ("step with the sign of s flipped", 2 * w - gdnp_step(d), ray),
         ],
         assumptions=("∇f(w̃) = c₁u + c₂Sw̃, c₁ = E₁ − E₂uᵀw̃, c₂ = E₂ (E₁, E₂ free)", "uᵀw ≠ 0, g ≠ 0, h ≠ 0"),
-        size=size, relations=rel, **ladder,
+        relations=rel,
     ))
-    out.append(_derive(
+    out.append(dv(
         "halfspace.seed-h", "CLAIMS.md A-lh-h; MATH.md §4.4",
         r"h_{\rm seed} = E[\varphi'](u^\top w) - E[\varphi''](u^\top w)^2 \text{ gives the Rayleigh step "
         r"iff } g = \|w\|_S \text{ (generically)}",
         gdnp_step(d, "seed", g=r), ray,
         controls=[("seed h at a general length g (the claim as printed)", gdnp_step(d, "seed"), ray)],
         assumptions=("∇f(w̃) = c₁u + c₂Sw̃", "g = ‖w‖_S in the statement; general g in the control"),
-        size=size, relations=rel, **ladder,
+        relations=rel,
     ))
 
     # ---- critical points ------------------------------------------------------------------------
     wt = hs.wt
     wstar = -(hs.c1 / hs.c2) * v
-    out.append(_derive(
+    out.append(dv(
         "halfspace.critical-points", "MATH.md §4.2",
         r"c_1 u + c_2 S\tilde w = c_2 S(\tilde w - \tilde w^*),\ \tilde w^* = -\frac{c_1}{c_2}S^{-1}u"
         r"\ \Rightarrow\ (\nabla f = 0,\ c_2\ne0 \iff \tilde w = \tilde w^*)",
@@ -1176,7 +1111,6 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
             ("w̃* = +(c₁/c₂) S⁻¹u", hs.c1 * Sv + hs.c2 * (S * wt), hs.c2 * S * (wt + wstar)),
         ],
         assumptions=("u = S v (v = S⁻¹u)", "S nonsingular, so ∇f = 0 iff w̃ = w̃* when c₂ ≠ 0"),
-        size=size, **ladder,
     ))
     # On the line w̃ = κ S⁻¹u the derived gradient is (c₁ + κ c₂) u, i.e. parallel to u.
     st_v = stein_structure("exp", d)
@@ -1190,13 +1124,12 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
     minors = sp.Matrix([generic[0] * Sv[j] - generic[j] * Sv[0] for j in range(1, d)])
     ctrl_minors = ([("off the line (generic w̃) the gradient is parallel to u", minors,
                      sp.zeros(len(minors), 1))] if d >= 2 else [])
-    out.append(_derive(
+    out.append(dv(
         "halfspace.critical-line.exp", "MATH.md §4.2",
         r"\tilde w = \kappa S^{-1}u \Rightarrow \nabla f(\tilde w) = (c_1 + \kappa c_2)\,u",
         grad_line, (c1_line + hs.kappa * c2_line) * Sv,
         controls=ctrl_minors or [("gradient without c₂ term", grad_line, c1_line * Sv)],
         assumptions=("φ(t) = exp(t)", "u = S v", "∇f by differentiating the closed-form objective"),
-        size=size, **ladder,
     ))
 
     # ---- quadrature -------------------------------------------------------------------------------

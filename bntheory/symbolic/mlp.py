@@ -53,25 +53,24 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 import sympy as sp
 
-from ..errors import ParameterError
-from .derivation import Control, Derivation
-from .geometry import vector
+from ..errors import ParameterError, ShapeMismatchError
+from ..validation import as_finite_array, int_at_least
+from .derivation import Derivation
+from .geometry import check_size, dot, symmetric_matrix, vector
 from .halfspace import (
-    _derive,
-    _hermite,
-    _quadrature_verification,
-    QUADRATURE_TOL,
     bn_gradients,
+    derive_dividing_exp,
     gaussian_expectation,
     halfspace_symbols,
     quadrature_instance,
-    rho_gradient,
 )
+from .ols import rho_grad
+from .quadrature import QUADRATURE_TOL, derive_by_quadrature, gaussian_model, tensor_hermite_rule
 
 __all__ = [
     "SURROGATES",
@@ -88,12 +87,6 @@ __all__ = [
 
 #: Closed-form surrogates ``(ℓ, σ)``: ``"exp"`` = (exp, identity), ``"poly"`` = (l₁t + l₂t², t + k t²).
 SURROGATES = ("exp", "poly")
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ParameterError(f"{name} must be an integer ≥ {minimum}, got {name} = {value!r}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -129,14 +122,6 @@ class MLPSymbols:
         return halfspace_symbols(self.d)
 
 
-def _sym_matrix(name: str, m: int) -> sp.Matrix:
-    ent = {}
-    for i in range(m):
-        for j in range(i, m):
-            ent[i, j] = ent[j, i] = sp.Symbol(f"{name}{i + 1}{j + 1}")
-    return sp.Matrix(m, m, lambda i, j: ent[i, j])
-
-
 @lru_cache(maxsize=None)
 def mlp_symbols(d: int, m: int = 2) -> MLPSymbols:
     """Build (and cache) :class:`MLPSymbols`; ``d ≥ 1``, ``m ≥ 1`` (:class:`ParameterError` otherwise).
@@ -147,16 +132,16 @@ def mlp_symbols(d: int, m: int = 2) -> MLPSymbols:
     >>> ms.units[1].T, ms.beta[0, 1]
     (Matrix([[wt2_1, wt2_2]]), beta12)
     """
-    _check_int("d", d, 1)
-    _check_int("m", m, 1)
+    check_size("d", d)
+    check_size("m", m)
     return MLPSymbols(
         d, m,
         tuple(vector(f"wt{i + 1}_", d) for i in range(m)),
         tuple(sp.symbols(f"theta1:{m + 1}")),
         tuple(sp.symbols(f"mu1:{m + 1}")),
-        _sym_matrix("C", m),
+        symmetric_matrix("C", m),
         tuple(sp.symbols(f"alpha1:{m + 1}")),
-        _sym_matrix("beta", m),
+        symmetric_matrix("beta", m),
     )
 
 
@@ -237,7 +222,7 @@ def gradient_structure(surrogate: str, d: int, m: int = 2, *, drop_cross: bool =
     Phi = E(psi)
     alpha = tuple(E(sp.diff(psi, qs[i])) for i in range(m))
     beta = sp.Matrix(m, m, lambda i, j: E(sp.diff(psi, qs[i], qs[j])))
-    moments = {ms.mu[i]: (u.T * ms.units[i])[0, 0] for i in range(m)}
+    moments = {ms.mu[i]: dot(u, ms.units[i]) for i in range(m)}
     moments.update({ms.C[i, j]: (ms.units[i].T * Sigma * ms.units[j])[0, 0] for i in range(m) for j in range(i, m)})
     flat = [x for unit in ms.units for x in unit]
     grad = []
@@ -280,11 +265,12 @@ def per_unit_gradient(d: int, *, other: str = "line") -> tuple[sp.Matrix, sp.Exp
     Examples
     --------
     >>> from bntheory.symbolic.verify import verify_identity
-    >>> from bntheory.symbolic.halfspace import halfspace_symbols, rho_gradient
+    >>> from bntheory.symbolic.halfspace import halfspace_symbols
+    >>> from bntheory.symbolic.ols import rho_grad
     >>> hs = halfspace_symbols(2)
     >>> gw, c = per_unit_gradient(2)
     >>> uw = (hs.Sv.T * hs.geo.w)[0, 0]
-    >>> claim = -(hs.g * hs.geo.r * c / (2 * uw)) * rho_gradient(2, u=hs.Sv)
+    >>> claim = -(hs.g * hs.geo.r * c / (2 * uw)) * rho_grad(2, u=hs.Sv)
     >>> verify_identity(gw, claim, relations=[hs.geo.relation], points=2).status
     'proved'
     """
@@ -308,7 +294,7 @@ def per_unit_gradient(d: int, *, other: str = "line") -> tuple[sp.Matrix, sp.Exp
         return a1 * u + b[0, 0] * (Sigma * wt1) + b[0, 1] * (Sigma * other_unit)
 
     gw, _ = bn_gradients(d, gradient=grad)
-    uwt1 = (u.T * w)[0, 0] * g / r
+    uwt1 = dot(u, w) * g / r
     c = a1 - b[0, 0] * uwt1 + b[0, 1] * kappa * (1 - (v.T * S * v)[0, 0])
     return gw, c
 
@@ -388,30 +374,20 @@ def mlp_quadrature(S, u, W, theta, *, loss: str = "logistic", nodes: int = 80,
     >>> bool(np.abs(res.reduced - res.structure).max() < 1e-12), bool(np.abs(res.tensor - res.structure).max() < 1e-12)
     (True, True)
     """
-    from ..errors import ModelValidityError, ShapeMismatchError
     from ..losses import get_loss
-    from ..validation import as_finite_array, int_at_least, spd_matrix
 
     lossf = get_loss(loss)
     int_at_least("nodes", nodes, 2)
-    S = spd_matrix("S", S)
-    u = as_finite_array("u", u, ndim=1)
+    S, u, Sigma = gaussian_model(S, u)
     W = as_finite_array("W", W, ndim=2)
     theta = as_finite_array("theta", theta, ndim=1)
     d, m = W.shape
-    if S.shape != (d, d) or u.shape != (d,) or theta.shape != (m,):
+    if S.shape != (d, d) or theta.shape != (m,):
         raise ShapeMismatchError(f"S {S.shape}, u {u.shape}, W {W.shape}, theta {theta.shape} do not match")
-    valid = float(u @ np.linalg.solve(S, u))
-    if valid >= 1.0:
-        raise ModelValidityError(f"the Gaussian model needs uᵀS⁻¹u < 1, got uᵀS⁻¹u = {valid}")
-    Sigma = S - np.outer(u, u)
     mu = W.T @ u
     C = W.T @ Sigma @ W
-    Lc = np.linalg.cholesky(C)
-    x, wq = _hermite(nodes)
-    grid = np.stack([g.ravel() for g in np.meshgrid(*([x] * m), indexing="ij")])
-    weights = np.prod(np.stack(np.meshgrid(*([wq] * m), indexing="ij")).reshape(m, -1), axis=0)
-    Q = mu[:, None] + Lc @ grid
+    grid, weights = tensor_hermite_rule(nodes, m)
+    Q = mu[:, None] + np.linalg.cholesky(C) @ grid
     d1, d2 = _tanh_network_derivatives(Q, theta, lossf)
     alpha = d1 @ weights
     beta = d2 @ weights
@@ -422,9 +398,7 @@ def mlp_quadrature(S, u, W, theta, *, loss: str = "logistic", nodes: int = 80,
     tensor = None
     if tensor_nodes is not None:
         int_at_least("tensor_nodes", tensor_nodes, 2)
-        xt, wt = _hermite(tensor_nodes)
-        xi = np.stack([g.ravel() for g in np.meshgrid(*([xt] * d), indexing="ij")])
-        wz = np.prod(np.stack(np.meshgrid(*([wt] * d), indexing="ij")).reshape(d, -1), axis=0)
+        xi, wz = tensor_hermite_rule(tensor_nodes, d)
         Z = u[:, None] + np.linalg.cholesky(Sigma) @ xi
         dz, _ = _tanh_network_derivatives(W.T @ Z, theta, lossf)
         tensor = Z @ (wz[:, None] * dz.T)
@@ -453,8 +427,8 @@ def quadrature_derivation(d: int = 3, m: int = 2, *, seed: int = 0, nodes: int =
     True
     """
     t0 = time.perf_counter()
-    _check_int("d", d, 1)
-    _check_int("m", m, 1)
+    check_size("d", d)
+    check_size("m", m)
     if tensor_nodes is None:
         tensor_nodes = {1: 64, 2: 64, 3: 60}.get(d)
     S, u, W, theta = mlp_quadrature_instance(d, m, seed)
@@ -465,14 +439,15 @@ def quadrature_derivation(d: int = 3, m: int = 2, *, seed: int = 0, nodes: int =
     pairs = [("reduction E[z|q] vs structure", res.reduced, res.structure)]
     if res.tensor is not None:
         pairs.append(("tensor vs structure", res.tensor, res.structure))
-    main = _quadrature_verification(pairs, instance, tol, note, t0)
-    ctrl = _quadrature_verification([("cross terms β_ij (j ≠ i) dropped", res.reduced, res.control)],
-                                    instance, tol, note, time.perf_counter())
-    return Derivation(
+    return derive_by_quadrature(
         "mlp.quadrature.tanh", "MATH.md §6",
         r"\nabla_{\tilde w^{(i)}} f = \alpha_i u + \sum_j \beta_{ij}(S - uu^\top)\tilde w^{(j)}",
-        ("σ = tanh, ℓ logistic", "z ~ N(u, S − uuᵀ), uᵀS⁻¹u = 1/2", f"absolute tolerance {tol:g}"),
-        {"d": d, "m": m}, main, (Control("cross terms β_ij (j ≠ i) dropped", ctrl),),
+        pairs=pairs,
+        controls=[("cross terms β_ij (j ≠ i) dropped",
+                   [("cross terms β_ij (j ≠ i) dropped", res.reduced, res.control)])],
+        instance=instance, note=note,
+        assumptions=("σ = tanh, ℓ logistic", "z ~ N(u, S − uuᵀ), uᵀS⁻¹u = 1/2"),
+        size={"d": d, "m": m}, tol=tol, started=t0,
     )
 
 
@@ -505,7 +480,7 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
     >>> all(x.passed for x in ders), len(ders)
     (True, 7)
     """
-    _check_int("d", d, 1)
+    check_size("d", d)
     if prove is None:
         prove = d <= 4
     m = 2
@@ -516,6 +491,7 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
     Sv = hs.Sv
     ladder = dict(prove=prove, points=points, seed=seed, domain=hs.domain)
     size = {"d": d, "m": m}
+    dv = partial(derive_dividing_exp, size=size, **ladder)
     out: list[Derivation] = []
 
     # ---- structure, derived from closed-form surrogates ---------------------------------------
@@ -524,7 +500,7 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
         bad = gradient_structure(sur, d, m, drop_cross=True)
         wrong_cov = st.structure.xreplace({x: 0 for x in geo.u}) + sp.Matrix(
             [a * ui for a in st.alpha for ui in geo.u])
-        out.append(_derive(
+        out.append(dv(
             f"mlp.gradient-structure.{sur}", "MATH.md §6",
             r"\nabla_{\tilde w^{(i)}} E[\psi(\tilde W^\top z)] = \alpha_i u + \sum_j \beta_{ij}(S-uu^\top)\tilde w^{(j)}",
             st.gradient, st.structure,
@@ -533,13 +509,12 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
                 ("S instead of S − uuᵀ in the β terms", st.gradient, wrong_cov),
             ],
             assumptions=(desc, "z ~ N(u, S − uuᵀ)", "moments μ, C kept as free symbols after the chain rule"),
-            size=size, **ladder,
         ))
 
     # ---- per-unit reduction (algebraic given the structure) --------------------------------------
     rel = [geo.relation]
-    uw = (Sv.T * w)[0, 0]
-    grad_rho = rho_gradient(d, u=Sv)
+    uw = dot(Sv, w)
+    grad_rho = rho_grad(d, u=Sv)
     gw, c = per_unit_gradient(d, other="line")
     gw_gen, _ = per_unit_gradient(d, other="generic")
     claim = -(g * r * c / (2 * uw)) * grad_rho
@@ -553,22 +528,22 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
         # parallel; off the line S⁻¹u only the coefficient fails.
         ctrls.insert(0, ("other unit generic (off the line), coefficient with κ = 0", gw_gen,
                          -(g * r * c.xreplace({hs.kappa: 0}) / (2 * uw)) * grad_rho))
-    out.append(_derive(
+    out.append(dv(
         "mlp.per-unit-reduction", "MATH.md §6",
         r"\tilde w^{(2)} = \kappa S^{-1}u \Rightarrow \nabla_w f = -\frac{g\|w\|_S c^{(1)}}{2u^\top w}\nabla\rho(w),\ "
         r"c^{(1)} = \alpha_1 - \beta_{11}u^\top\tilde w^{(1)} + \beta_{12}\kappa(1 - u^\top S^{-1}u)",
         gw, claim, controls=ctrls,
         assumptions=("gradient structure with free α, β (β symmetric)", "u = S v", "w̃⁽¹⁾ = g w/‖w‖_S", "uᵀw ≠ 0"),
-        size=size, relations=rel, **ladder,
+        relations=rel,
     ))
     gw0, c0 = per_unit_gradient(d, other="zero")
-    out.append(_derive(
+    out.append(dv(
         "mlp.per-unit-reduction.zero", "MATH.md §6",
         r"\tilde w^{(2)} = 0 \Rightarrow \nabla_w f = -\frac{g\|w\|_S(\alpha_1 - \beta_{11}u^\top\tilde w^{(1)})}{2u^\top w}\nabla\rho(w)",
         gw0, -(g * r * c0 / (2 * uw)) * grad_rho,
         controls=[("β₁₁ term dropped from the coefficient", gw0, -(g * r * ms.alpha[0] / (2 * uw)) * grad_rho)],
         assumptions=("gradient structure with free α, β", "u = S v", "untrained unit held at g⁽²⁾ = 0"),
-        size=size, relations=rel, **ladder,
+        relations=rel,
     ))
 
     # ---- critical points -------------------------------------------------------------------------
@@ -580,7 +555,7 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
     vSv = (v.T * S * v)[0, 0]
     beta_inv = beta.adjugate() / beta.det()
     Wstar = -(v / (1 - vSv)) * alpha.T * beta_inv
-    out.append(_derive(
+    out.append(dv(
         "mlp.critical-points", "MATH.md §6; CLAIMS.md A-nn-crit",
         r"u\alpha^\top + \Sigma\tilde W\beta = \Sigma(\tilde W - \tilde W^*)\beta,\ "
         r"\tilde W^* = -\frac{S^{-1}u}{1 - u^\top S^{-1}u}\alpha^\top\beta^{-1}",
@@ -591,7 +566,6 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
         ],
         assumptions=("gradient structure with free α, symmetric β (det β ≠ 0)", "u = S v",
                      "Σ = S − uuᵀ nonsingular (uᵀS⁻¹u < 1): G = 0 iff W̃ = W̃*, every column ∥ S⁻¹u"),
-        size=size, **ladder,
     ))
 
     # Singular β: ψ = exp(θᵀq) (linear units): β = E[e^F] θθᵀ, critical set W̃θ = −Σ⁻¹u.
@@ -623,14 +597,14 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
               grad_off.xreplace(moments_off), sp.zeros(m * d_ex, 1))]
     if d_ex >= 2:
         ctrls.append(("unit 2 on the line S⁻¹u at this critical point", line_minors, sp.zeros(len(line_minors), 1)))
-    out.append(_derive(
+    out.append(dv(
         "mlp.critical-points.singular", "MATH.md §6; CLAIMS.md A-nn-crit",
         r"\psi = e^{\theta^\top q},\ \theta = (1, \theta_2):\ \det\beta = 0,\ \nabla f(\tilde W) = 0 \text{ for } "
         r"\tilde w^{(1)} = -\Sigma^{-1}u - \theta_2 y,\ \tilde w^{(2)} = y \text{ (any } y)",
         [grad_crit.xreplace(moments), beta_crit.det()], [sp.zeros(m * d_ex, 1), 0],
         controls=ctrls,
         assumptions=("ℓ = exp, σ = identity (a linear hidden layer)", "u = S v, Σ⁻¹u = v/(1 − vᵀSv)", "θ₁ = 1"),
-        size={"d": d_ex, "m": m}, **{**ladder, "prove": d_ex <= 4 if prove else False},
+        size={"d": d_ex, "m": m}, prove=prove and d_ex <= 4,
     ))
 
     out.append(quadrature_derivation(min(d, 3), m, seed=seed))
