@@ -311,9 +311,11 @@ class GenericFunction:
         return out
 
 
-def _generic_bn(geom: SGeometry, gf: "GenericFunction", g: sp.Expr = LENGTH, at=None):
-    """``(f_BN, ∇_w f_BN, ∂_g f_BN)`` at ``(at, g)`` for the generic ``gf``, with ``‖w‖_S = r``, symbolized."""
-    parts = differentiate_bn(gf, geom.w, geom.wSw, g)
+def _generic_bn(geom: SGeometry, gf: "GenericFunction", parts, at=None):
+    """``(f_BN, ∇_w f_BN, ∂_g f_BN)`` at ``(at, g)`` for the generic ``gf``, with ``‖w‖_S = r``, symbolized.
+
+    ``parts`` is :func:`differentiate_bn` of ``gf`` (computed once, evaluated at several points).
+    """
     return [gf.symbolize(resolve_norm(p, geom.w, geom.wSw, norm=geom.r, at=at)) for p in parts]
 
 
@@ -468,7 +470,8 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
     euclid = sp.sqrt(sp.expand((w.T * w)[0, 0]))
 
     gf = GenericFunction(list(g * w / r))
-    F_sym, grad_w, d_g = _generic_bn(geom, gf, g)
+    parts = differentiate_bn(gf, w, geom.wSw, g)
+    F_sym, grad_w, d_g = _generic_bn(geom, gf, parts)
     Df = gf.gradient()
     closed_grad, closed_dg = bn_gradients_closed_form(Df, geom, g)
 
@@ -526,8 +529,8 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
     neg = sp.Symbol("c", negative=True)
     c = SCALE
     wt_r = g * w / r
-    F_c, grad_c, _ = _generic_bn(geom, gf, g, at=c * w)
-    F_n, grad_n, _ = _generic_bn(geom, gf, g, at=neg * w)
+    F_c, grad_c, _ = _generic_bn(geom, gf, parts, at=c * w)
+    F_n, grad_n, _ = _generic_bn(geom, gf, parts, at=neg * w)
 
     def wt_at(k):
         return resolve_norm(g * w / _NORM(*w), w, geom.wSw, norm=r, at=k * w)
