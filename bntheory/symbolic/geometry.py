@@ -45,6 +45,24 @@ def check_size(name: str, value, minimum: int = 1) -> int:
     return value
 
 
+#: The largest explicit dimension at which ``derivations(d=…)`` attempts the proof rung by default.
+PROOF_MAX_D = 4
+
+
+def attempt_proof(d: int, prove: bool | None = None) -> bool:
+    """Whether a module's ``derivations`` attempt the proof rung: ``prove`` if given, else ``d ≤ 4``.
+
+    Above :data:`PROOF_MAX_D` the exact rational normal forms grow too large; the statements are
+    then checked at exact points only (MATH.md §7).
+
+    Examples
+    --------
+    >>> attempt_proof(3), attempt_proof(12), attempt_proof(12, True)
+    (True, False, True)
+    """
+    return d <= PROOF_MAX_D if prove is None else bool(prove)
+
+
 def vector(name: str, d: int, **assumptions) -> sp.Matrix:
     """Column vector of symbols ``name1 … name_d`` (MATH.md §0).
 
@@ -141,17 +159,17 @@ class SGeometry:
 
     @property
     def wSw(self) -> sp.Expr:
-        """``wᵀSw`` as a polynomial."""
+        """``wᵀSw`` as a polynomial (MATH.md §0)."""
         return self.relation.base
 
     @property
     def s_norm(self) -> sp.Expr:
-        """``‖w‖_S = sqrt(wᵀSw)`` as an expression of the entries (differentiate this)."""
+        """``‖w‖_S = sqrt(wᵀSw)`` as an expression of the entries (differentiate this) (MATH.md §0)."""
         return sp.sqrt(self.wSw)
 
     @property
     def domain(self) -> dict:
-        """Sampling intervals making ``S`` strictly diagonally dominant, hence positive definite."""
+        """Sampling intervals making ``S`` strictly diagonally dominant, hence positive definite (MATH.md §0, §7)."""
         out = {}
         for i in range(self.d):
             for j in range(i, self.d):
@@ -159,17 +177,17 @@ class SGeometry:
         return out
 
     def condition(self, point) -> bool:
-        """Admissible exact point: ``S`` positive definite there."""
+        """Admissible exact point: ``S`` positive definite there (MATH.md §0, §7)."""
         return is_positive_definite(self.S.xreplace(point))
 
 
 def s_geometry(d: int, *, w: str = "w", u: str = "u", S: str = "S", r: str = "r") -> SGeometry:
-    """Build :class:`SGeometry` at dimension ``d ≥ 1``.
+    """Build :class:`SGeometry`, the objects of MATH.md §0 and §2, at dimension ``d ≥ 1``.
 
     Raises
     ------
     ParameterError
-        If ``d`` is not a positive integer.
+        If ``d`` is not a positive integer (:func:`check_size`).
     """
     check_size("d", d)
     wv, uv, Sm = vector(w, d), vector(u, d), symmetric_matrix(S, d)

@@ -64,7 +64,7 @@ import sympy as sp
 from ..errors import ParameterError, ShapeMismatchError, SymbolicInputError
 from ..validation import as_finite_array, int_at_least
 from .derivation import Derivation, derive
-from .geometry import SGeometry, check_size, dot, s_geometry, vector
+from .geometry import SGeometry, attempt_proof, check_size, dot, s_geometry, vector
 from .ols import rayleigh_step, rho_grad
 from .quadrature import (
     QUADRATURE_TOL,
@@ -140,6 +140,10 @@ def divide_common_exp(lhs, rhs):
     >>> x = sp.Symbol("x")
     >>> divide_common_exp(sp.diff(sp.exp(x**2), x), 2*x*sp.exp(x**2))
     (2*x, 2*x, exp(x**2))
+
+    References
+    ----------
+    MATH.md §4.2, §6.
     """
     atoms = set()
     for e in _components(lhs) + _components(rhs):
@@ -202,6 +206,10 @@ def gaussian_expectation(expr, variables: Sequence[sp.Symbol], mean, cov) -> sp.
     m**4 + 6*m**2*s2 + 3*s2**2
     >>> gaussian_expectation(sp.exp(2*t), [t], [m], [[s2]])
     exp(2*m + 2*s2)
+
+    References
+    ----------
+    MATH.md §4.2, §4.3, §6.
     """
     variables = list(variables)
     n = len(variables)
@@ -328,6 +336,10 @@ def loss_expression(phi, t: sp.Symbol) -> sp.Expr:
     >>> t = sp.Symbol("t")
     >>> loss_expression("poly2", t)
     a0 + a1*t + a2*t**2
+
+    References
+    ----------
+    MATH.md §4.1.
     """
     if isinstance(phi, str):
         if phi == "exp":
@@ -379,17 +391,18 @@ class HalfspaceSymbols:
 
     @property
     def d(self) -> int:
+        """The explicit dimension (MATH.md §0)."""
         return self.geo.d
 
     @property
     def Sigma(self) -> sp.Matrix:
-        """``Σ = S − uuᵀ``, the covariance of ``z``."""
+        """``Σ = S − uuᵀ``, the covariance of ``z`` (MATH.md §4.1)."""
         u = self.geo.u
         return self.geo.S - u * u.T
 
     @property
     def Sv(self) -> sp.Matrix:
-        """``S v`` (the value of ``u`` in statements with ``u = S v``)."""
+        """``S v`` (the value of ``u`` in statements with ``u = S v``) (MATH.md §4.2)."""
         return self.geo.S * self.v
 
     @property
@@ -423,6 +436,10 @@ def halfspace_symbols(d: int) -> HalfspaceSymbols:
     >>> hs = halfspace_symbols(2)
     >>> hs.wt.T, hs.Sigma[0, 1]
     (Matrix([[wt1, wt2]]), S12 - u1*u2)
+
+    References
+    ----------
+    MATH.md §4.
     """
     check_size("d", d)
     geo = s_geometry(d)
@@ -727,6 +744,10 @@ class StateQuadrature:
     control : ndarray
         The same with ``c₁`` missing its second term (``c₁ = E[φ']``): must disagree.
     c1, c2 : float
+
+    References
+    ----------
+    MATH.md §4.2.
     """
 
     reduced: np.ndarray
@@ -810,6 +831,10 @@ def quadrature_instance(d: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, 
     >>> S, u, wt = quadrature_instance(3)
     >>> round(float(u @ np.linalg.solve(S, u)), 12), round(float(np.sqrt(wt @ S @ wt)), 12)
     (0.5, 1.2)
+
+    References
+    ----------
+    MATH.md §4.1.
     """
     check_size("d", d)
     rng = np.random.default_rng(seed)
@@ -850,6 +875,10 @@ def quadrature_derivation(loss: str, d: int = 3, *, seed: int = 0, nodes: int = 
     >>> der = quadrature_derivation("sigmoid", 2)
     >>> der.passed, der.verification.rung
     (True, 'Gauss–Hermite quadrature')
+
+    References
+    ----------
+    MATH.md §4.2.
     """
     t0 = time.perf_counter()
     check_size("d", d)
@@ -946,9 +975,7 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
     >>> all(x.passed for x in ders), len(ders)
     (True, 15)
     """
-    check_size("d", d)
-    if prove is None:
-        prove = d <= 4
+    prove = attempt_proof(check_size("d", d), prove)
     hs = halfspace_symbols(d)
     geo = hs.geo
     u, S, w, r, g = geo.u, geo.S, geo.w, geo.r, hs.g

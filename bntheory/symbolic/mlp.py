@@ -37,10 +37,12 @@ search over critical points and is not attempted here.
 
 Examples
 --------
->>> from bntheory.symbolic.verify import verify_identity
+With linear units (``ℓ = exp, σ = id``) the matrix ``β = E[e^F] θθᵀ`` is singular, the case of
+``mlp.critical-points.singular``:
+
 >>> st = gradient_structure("exp", 2, 2)
->>> verify_identity(st.gradient, st.structure, points=2).status
-'proved'
+>>> st.beta.det()
+0
 
 References
 ----------
@@ -61,7 +63,7 @@ import sympy as sp
 from ..errors import ParameterError, ShapeMismatchError
 from ..validation import as_finite_array, int_at_least
 from .derivation import Derivation
-from .geometry import check_size, dot, symmetric_matrix, vector
+from .geometry import attempt_proof, check_size, dot, symmetric_matrix, vector
 from .halfspace import (
     bn_gradients,
     derive_dividing_exp,
@@ -119,6 +121,7 @@ class MLPSymbols:
 
     @property
     def hs(self):
+        """The shared symbols ``u, S, v, g, …`` of :func:`~.halfspace.halfspace_symbols` (MATH.md §4, §6)."""
         return halfspace_symbols(self.d)
 
 
@@ -131,6 +134,10 @@ def mlp_symbols(d: int, m: int = 2) -> MLPSymbols:
     >>> ms = mlp_symbols(2, 2)
     >>> ms.units[1].T, ms.beta[0, 1]
     (Matrix([[wt2_1, wt2_2]]), beta12)
+
+    References
+    ----------
+    MATH.md §6.
     """
     check_size("d", d)
     check_size("m", m)
@@ -211,6 +218,10 @@ def gradient_structure(surrogate: str, d: int, m: int = 2, *, drop_cross: bool =
     >>> bad = gradient_structure("poly", 2, 2, drop_cross=True)
     >>> verify_identity(st.gradient, bad.structure, points=2).status
     'refuted'
+
+    References
+    ----------
+    MATH.md §6.
     """
     ms = mlp_symbols(d, m)
     hs = ms.hs
@@ -319,6 +330,10 @@ class MLPQuadrature:
     control : ndarray
         The structure without the cross terms ``j ≠ i``.
     alpha : ndarray, beta : ndarray
+
+    References
+    ----------
+    MATH.md §6.
     """
 
     reduced: np.ndarray
@@ -406,7 +421,7 @@ def mlp_quadrature(S, u, W, theta, *, loss: str = "logistic", nodes: int = 80,
 
 
 def mlp_quadrature_instance(d: int, m: int = 2, seed: int = 0):
-    """A deterministic instance ``(S, u, W, θ)``: :func:`~.halfspace.quadrature_instance` plus units of ``S``-norm 0.5."""
+    """A deterministic instance ``(S, u, W, θ)``: :func:`~.halfspace.quadrature_instance` plus units of ``S``-norm 0.5 (MATH.md §6)."""
     S, u, _ = quadrature_instance(d, seed)
     rng = np.random.default_rng(seed + 1)
     W = rng.standard_normal((d, m))
@@ -425,6 +440,10 @@ def quadrature_derivation(d: int = 3, m: int = 2, *, seed: int = 0, nodes: int =
     --------
     >>> quadrature_derivation(2).passed
     True
+
+    References
+    ----------
+    MATH.md §6.
     """
     t0 = time.perf_counter()
     check_size("d", d)
@@ -480,9 +499,7 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
     >>> all(x.passed for x in ders), len(ders)
     (True, 7)
     """
-    check_size("d", d)
-    if prove is None:
-        prove = d <= 4
+    prove = attempt_proof(check_size("d", d), prove)
     m = 2
     ms = mlp_symbols(d, m)
     hs = ms.hs
@@ -604,7 +621,7 @@ def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed:
         [grad_crit.xreplace(moments), beta_crit.det()], [sp.zeros(m * d_ex, 1), 0],
         controls=ctrls,
         assumptions=("ℓ = exp, σ = identity (a linear hidden layer)", "u = S v, Σ⁻¹u = v/(1 − vᵀSv)", "θ₁ = 1"),
-        size={"d": d_ex, "m": m}, prove=prove and d_ex <= 4,
+        size={"d": d_ex, "m": m}, prove=prove and attempt_proof(d_ex),
     ))
 
     out.append(quadrature_derivation(min(d, 3), m, seed=seed))

@@ -134,6 +134,10 @@ def ols_objective(d: int) -> sp.Expr:
     --------
     >>> ols_objective(1)
     Ey2 + S11*wt1**2 + 2*u1*wt1
+
+    References
+    ----------
+    MATH.md §3.
     """
     geom = s_geometry(d)
     x, y, wt = vector("x", d), sp.Symbol("y"), vector("wt", d)
@@ -154,14 +158,10 @@ def _objective_bn(geom: SGeometry, g: sp.Expr = LENGTH) -> sp.Expr:
 
 
 def ols_objective_bn(d: int, g: sp.Symbol = LENGTH) -> sp.Expr:
-    r"""The paper's eq. (11), ``f_OLS(w, g) = 2 g uᵀw/‖w‖_S + g²``, derived from eq. (10).
+    r"""The paper's eq. (11), ``f_OLS(w, g) = 2 g uᵀw/‖w‖_S + g²``, derived from eq. (10) (MATH.md §3).
 
-    The constant ``E[y²]`` is dropped; ``‖w‖_S`` appears as ``sqrt(wᵀSw)``.
-
-    Raises
-    ------
-    ParameterError
-        If ``d`` is not a positive integer.
+    The constant ``E[y²]`` is dropped; ``‖w‖_S`` appears as ``sqrt(wᵀSw)``.  A dimension ``d``
+    that is not a positive integer raises :class:`~bntheory.errors.ParameterError`.
     """
     return _objective_bn(s_geometry(d), g)
 
@@ -175,6 +175,10 @@ def g_star(d: int) -> sp.Expr:
 
     Verified (derivation ``ols.g-star``) by ``∂_g f_OLS(w, g*) = 0`` and
     ``f_OLS(w, g) = f_OLS(w, g*) + (g − g*)²``.
+
+    References
+    ----------
+    MATH.md §3.
     """
     return _g_star(s_geometry(d))
 
@@ -277,6 +281,10 @@ def rayleigh_step_closed_form(d: int, L: sp.Expr = LIPSCHITZ) -> sp.Matrix:
     >>> import sympy as sp
     >>> (rayleigh_step(2) - rayleigh_step_closed_form(2)).applyfunc(sp.cancel).T
     Matrix([[0, 0]])
+
+    References
+    ----------
+    MATH.md §3.
     """
     return _step_closed_form(s_geometry(d), L)
 

@@ -60,7 +60,7 @@ from sympy.core.function import AppliedUndef
 
 from ..errors import ParameterError, SymbolicInputError
 from .derivation import Derivation, derive
-from .geometry import SGeometry, s_geometry, vector
+from .geometry import SGeometry, attempt_proof, s_geometry, vector
 from .verify import Relation
 
 __all__ = [
@@ -106,6 +106,10 @@ def check_derivation_dimension(d) -> None:
     ------
     ParameterError
         If ``d`` is not an integer ``≥ 2``.
+
+    References
+    ----------
+    MATH.md §2, §7.
     """
     if isinstance(d, bool) or not isinstance(d, int) or d < 2:
         raise ParameterError(
@@ -115,7 +119,7 @@ def check_derivation_dimension(d) -> None:
 
 
 def ladder_options(geom: SGeometry, *, prove: bool | None, points: int, seed: int) -> dict:
-    """The verification-ladder options every S-geometry check uses (``prove`` defaults to ``d ≤ 4``)."""
+    """The verification-ladder options every S-geometry check uses (``prove`` defaults to ``d ≤ 4``) (MATH.md §7)."""
     if isinstance(points, bool) or not isinstance(points, int) or points < 0:
         raise ParameterError(f"points must be a non-negative integer, got points = {points!r}")
     return dict(
@@ -123,18 +127,15 @@ def ladder_options(geom: SGeometry, *, prove: bool | None, points: int, seed: in
         domain=geom.domain,
         condition=geom.condition,
         points=points,
-        prove=(geom.d <= 4) if prove is None else bool(prove),
+        prove=attempt_proof(geom.d, prove),
         seed=seed,
     )
 
 
 def wtilde_symbols(d: int) -> tuple[sp.Symbol, ...]:
-    r"""Symbols ``wt1 … wtd`` for the components of ``w̃``, in which a user's ``f`` may be written.
+    r"""Symbols ``wt1 … wtd`` for the components of ``w̃`` (MATH.md §2), in which a user's ``f`` may be written.
 
-    Raises
-    ------
-    ParameterError
-        If ``d`` is not a positive integer.
+    A dimension ``d`` that is not a positive integer raises :class:`~bntheory.errors.ParameterError`.
     """
     s_geometry(d)  # validates d
     return tuple(sp.symbols(f"wt1:{d + 1}"))
@@ -173,6 +174,10 @@ def bn_gradients_closed_form(grad_f: sp.Matrix, geom: SGeometry, g: sp.Expr = LE
     Returns
     -------
     (sympy.Matrix, sympy.Expr)
+
+    References
+    ----------
+    MATH.md §2.
     """
     return g / geom.r * oblique_projector(geom) * grad_f, (geom.w.T * grad_f)[0, 0] / geom.r
 
@@ -183,6 +188,10 @@ def dual_norm_witness(v: sp.Matrix, m: sp.Matrix, S: sp.Matrix):
     If the first component is the zero vector then ``m = S⁻¹ v`` and ``‖v‖²_{S⁻¹} = mᵀ S m``.
     A check that uses the second component must also verify the first (put it among the
     components compared with zero).
+
+    References
+    ----------
+    MATH.md §0, §2.
     """
     return S * m - v, (m.T * S * m)[0, 0]
 
@@ -192,7 +201,7 @@ _NORM = sp.Function("N")
 
 
 def radicals_to(expr, base: sp.Expr, norm: sp.Expr):
-    """Replace every ``base^{k/2}`` in ``expr`` by ``norm^k`` (``base`` matched up to expansion)."""
+    """Replace every ``base^{k/2}`` in ``expr`` by ``norm^k`` (``base`` matched up to expansion) (MATH.md §2)."""
     expanded = sp.expand(base)
 
     def is_radical(e):
@@ -209,6 +218,10 @@ def differentiate_bn(build: Callable, w: sp.Matrix, base: sp.Expr, g: sp.Expr = 
     rule, so that the arguments of an undefined ``f`` stay small; every ``∂N/∂w_i`` is then
     replaced by ``sp.diff(sqrt(base), w_i)`` re-expressed through ``N(w)``.  Evaluate the result
     with :func:`resolve_norm`.
+
+    References
+    ----------
+    MATH.md §2.
     """
     Nw = _NORM(*w)
     F = sp.sympify(build(list(g * w / Nw)))
@@ -223,6 +236,10 @@ def resolve_norm(expr, w: sp.Matrix, base: sp.Expr, *, norm: sp.Expr | None = No
     ``N(p)`` becomes ``sqrt(base(p))`` with common factors pulled out of the radicand, so that
     ``N(c w) = sqrt(c²) sqrt(wᵀSw)`` (``c`` for ``c > 0``, ``−c`` for ``c < 0``); then every
     ``sqrt(base)`` becomes ``norm`` when given (e.g. the relation symbol ``r``).
+
+    References
+    ----------
+    MATH.md §2.
     """
     expr = sp.sympify(expr)
     if at is not None:
@@ -254,6 +271,10 @@ class GenericFunction:
     >>> gf = GenericFunction([x * y, x + y])
     >>> gf.symbolize(sp.diff(gf(gf.base), x))
     Df1*y + Df2
+
+    References
+    ----------
+    MATH.md §2.
     """
 
     def __init__(self, base_point: Sequence[sp.Expr], name: str = "f"):
@@ -266,11 +287,11 @@ class GenericFunction:
         return self.f(*point)
 
     def value(self, k: int = 0) -> sp.Symbol:
-        """The symbol for ``f`` at the ``k``-th registered point (``0``: the base point)."""
+        """The symbol for ``f`` at the ``k``-th registered point (``0``: the base point) (MATH.md §2)."""
         return sp.Symbol("F" if k == 0 else f"F_at{k}")
 
     def gradient(self, k: int = 0) -> sp.Matrix:
-        """The symbols for ``∇f`` at the ``k``-th registered point (``0``: ``Df1 … Dfd``)."""
+        """The symbols for ``∇f`` at the ``k``-th registered point (``0``: ``Df1 … Dfd``) (MATH.md §2)."""
         suffix = "" if k == 0 else f"_at{k}"
         return sp.Matrix([sp.Symbol(f"Df{i + 1}{suffix}") for i in range(self.d)])
 
@@ -291,7 +312,7 @@ class GenericFunction:
         return self.gradient(self._index(point))[position]
 
     def symbolize(self, expr):
-        """Replace every value and first derivative of ``f`` in ``expr`` by symbols."""
+        """Replace every value and first derivative of ``f`` in ``expr`` by symbols (MATH.md §2)."""
         expr = sp.sympify(expr)
         mapping = {}
         for s in expr.atoms(sp.Subs):
