@@ -34,6 +34,8 @@ from pathlib import Path
 
 import sympy
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
 MODULES = ["reparam", "ols", "halfspace", "mlp"]
 PROOF_SIZES = [2, 3, 4]
 POINTS_SIZE = 12
