@@ -59,14 +59,15 @@ from numpy.polynomial.hermite_e import hermegauss
 from numpy.polynomial.legendre import leggauss
 from scipy.special import erfcx, ndtr
 
-from .errors import ParameterError, ShapeMismatchError
-from .losses import ExpTail, Loss, get_loss
+from .errors import NonFiniteError, ParameterError, ShapeMismatchError
+from .losses import Loss, get_loss
 from .validation import as_finite_array, int_at_least
 
 __all__ = ["GaussRule", "DEFAULT_RULE", "gauss_moments", "gauss_expect", "gaussian_loss_function"]
 
 _SQRT2 = math.sqrt(2.0)
 _SQRT2PI = math.sqrt(2.0 * math.pi)
+_INV_SQRT2 = 1.0 / _SQRT2
 
 
 @lru_cache(maxsize=32)
@@ -126,25 +127,154 @@ def gaussian_loss_function(z) -> np.ndarray:
     return np.where(z < 0, -z + out, out)
 
 
-def _right_tail(tail, m, s, T, n_terms):
-    """∫_T^∞ ψ(t) N(t; m, s²) dt for ψ given by an ExpTail (vectorised over m, s > 0)."""
+def _tail_basis(m, s, T: float, n_terms: int, linear: bool) -> np.ndarray:
+    r"""The right-tail integrals of the basis :math:`1, t, e^{-t},\dots,e^{-Nt}` (vectorised).
+
+    ``m``, ``s``: 1-d arrays of one length. Returns an array of shape ``(2 + N, len(m))`` holding
+    :math:`\int_T^\infty b(t)\,N(t;m,s^2)\,dt` for ``b`` = 1, ``t`` (zero unless ``linear``),
+    :math:`e^{-nt}` (``n = 1..N``), with the cancellation-free forms of the module docstring:
+    for :math:`z_n=z+ns\ge0`, :math:`\tfrac12 e^{-z^2/2-nT}\mathrm{erfcx}(z_n/\sqrt2)`; for
+    :math:`z_n<0`, :math:`e^{-nm+n^2s^2/2}\bar\Phi(z_n)` (``≤ 1``). ``s > 0``.
+    A tail :math:`\alpha+\beta t+\sum c_ne^{-nt}` integrates to ``[α, β, c_1..c_N] @ basis``;
+    the left tail is the same at ``-m`` with ``β → −β`` (the exponential part depends on ``|t|``).
+    """
+    n, nT, hn2 = _exponents(n_terms, T)
     z = (T - m) / s
-    val = np.zeros_like(m)
-    if tail.alpha != 0.0 or tail.beta != 0.0:
-        sf = ndtr(-z)
-        val = val + tail.alpha * sf
-        if tail.beta != 0.0:
-            val = val + tail.beta * (T * sf + s * gaussian_loss_function(z))
-    base = -0.5 * z * z
-    for n, c in enumerate(tail.coeffs[:n_terms], start=1):
-        zn = z + n * s
-        pos = zn >= 0
-        # zn >= 0: ½ exp(−z²/2 − nT) erfcx(zn/√2);  zn < 0: exp(−nm + n²s²/2) Φ̄(zn)  (≤ 1)
-        e_pos = 0.5 * np.exp(base - n * T) * erfcx(np.where(pos, zn, 0.0) / _SQRT2)
-        expo = np.where(pos, 0.0, -n * m + 0.5 * (n * s) ** 2)
-        e_neg = np.exp(expo) * ndtr(-zn)
-        val = val + c * np.where(pos, e_pos, e_neg)
-    return val
+    zn = z + n * s
+    nd = ndtr(-np.vstack((z, zn)))  # row 0: Φ̄(z); rows 1..N: Φ̄(z_n)
+    out = np.empty((2 + n_terms, z.size))
+    out[0] = nd[0]
+    out[1] = T * nd[0] + s * gaussian_loss_function(z) if linear else 0.0
+    # zn < 0 ⇔ m > T + n s², where the exponent −nm + n²s²/2 < −nT < 0; clamp it where unused
+    out[2:] = np.exp(np.minimum(hn2 * (s * s) - n * m, 0.0)) * nd[1:]
+    pos = zn >= 0.0
+    if pos.any():
+        e_pos = 0.5 * np.exp(-0.5 * z * z - nT) * erfcx(np.maximum(zn, 0.0) * _INV_SQRT2)
+        np.copyto(out[2:], e_pos, where=pos)
+    return out
+
+
+@lru_cache(maxsize=8)
+def _exponents(n_terms: int, T: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Columns ``n``, ``n T`` and ``n²/2`` for ``n = 1..n_terms`` (read-only)."""
+    n = np.arange(1.0, n_terms + 1.0)[:, None]
+    out = (n, n * T, 0.5 * n * n)
+    for arr in out:
+        arr.setflags(write=False)
+    return out
+
+
+class _Kernel:
+    r"""The rule of :class:`GaussRule` for one loss and one tuple of orders, with everything
+    that does not depend on :math:`(m, s)` precomputed (built by :meth:`GaussRule.kernel`).
+
+    Precomputed: the Hermite nodes/weights; the composite Gauss--Legendre nodes :math:`t_j` and
+    the products :math:`w_j\psi_k(t_j)` for every order (one matrix, so the core integral of all
+    orders is one ``dens @ matrix`` product); the tail coefficients of every order as two
+    matrices (right side; left side mirrored), so the tails of all orders come from one
+    evaluation of :func:`_tail_basis` at :math:`(m, s)` and :math:`(-m, s)`.
+    The three branches (:meth:`point`, :meth:`hermite`, :meth:`wide`) are shared by the validated,
+    vectorised :meth:`GaussRule.moments` and the lean scalar path :meth:`__call__`.
+    """
+
+    def __init__(self, rule: "GaussRule", loss: Loss, orders: tuple[int, ...]):
+        self.loss, self.orders, self.s_switch = loss, orders, float(rule.s_switch)
+        self.funcs = tuple(loss.derivative(k) for k in orders)
+        self.exact = loss.gauss_exact
+        self.x, self.w = _hermite(rule.n_gh)
+        self.has_tails = loss.tails is not None
+        if self.has_tails:
+            self.T, self.n_tail = float(rule.T), rule.n_tail
+            t, wt = _composite_legendre(float(rule.T), float(rule.panel), rule.n_gl)
+            self.t = t
+            self.core_w = np.column_stack([wt * f(t) for f in self.funcs])  # (nodes, orders)
+            right = [loss.tails[k][1] for k in orders]
+            left = [loss.tails[k][0] for k in orders]
+            self.linear = any(tl.beta != 0.0 for tl in right + left)
+            self.c_right = np.array([[tl.alpha, tl.beta, *tl.coeffs[: self.n_tail]] for tl in right])
+            self.c_left = np.array([[tl.alpha, -tl.beta, *tl.coeffs[: self.n_tail]] for tl in left])
+
+    # --- the three branches, vectorised over 1-d arrays m, s ---------------------------
+    def point(self, m: np.ndarray) -> np.ndarray:
+        r"""``s = 0``: :math:`\psi_k(m)`, shape ``(orders, len(m))``."""
+        return np.array([f(m) for f in self.funcs]).reshape(len(self.funcs), -1)
+
+    def hermite(self, m: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """``0 < s ≤ s_switch``: Gauss--Hermite in the standardised variable."""
+        q = m[:, None] + s[:, None] * self.x[None, :]
+        return np.array([f(q) @ self.w for f in self.funcs])
+
+    def wide(self, m: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """``s > s_switch``: composite Gauss--Legendre on ``[−T, T]`` plus analytic tails."""
+        if not self.has_tails:
+            raise ParameterError(
+                f"loss {self.loss.name!r} has no tail expansion and no exact Gaussian moments; "
+                f"cannot integrate at spread s = {float(np.max(s)):.3g} > s_switch = {self.s_switch}"
+            )
+        dens = self.t[None, :] - m[:, None]  # N(t; m, s²) at the nodes, in place (no temporaries)
+        dens *= (1.0 / s)[:, None]
+        np.square(dens, out=dens)
+        dens *= -0.5
+        np.exp(dens, out=dens)
+        dens *= (1.0 / (s * _SQRT2PI))[:, None]
+        k = m.size
+        basis = _tail_basis(np.concatenate((m, -m)), np.concatenate((s, s)), self.T, self.n_tail, self.linear)
+        return (dens @ self.core_w).T + self.c_right @ basis[:, :k] + self.c_left @ basis[:, k:]
+
+    def exact_moments(self, m: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """Closed-form moments (``loss.gauss_exact``), every spread."""
+        return np.array([np.broadcast_to(self.exact(k, m, s), m.shape) for k in self.orders])
+
+    def vector(self, m: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """The rule on 1-d float arrays ``m``, ``s`` (``s ≥ 0``, finite; not checked here):
+        each pair goes to its branch. Shape ``(len(orders), len(m))``."""
+        if self.exact is not None:
+            return self.exact_moments(m, s)
+        lo, hi = s.min(), s.max()
+        if lo > self.s_switch:  # one branch only (the common case in a length search)
+            return self.wide(m, s)
+        if lo > 0.0 and hi <= self.s_switch:
+            return self.hermite(m, s)
+        out = np.empty((len(self.orders), m.size))
+        zero = s == 0.0
+        wide = s > self.s_switch
+        gh = ~(zero | wide)
+        if zero.any():
+            out[:, zero] = self.point(m[zero])
+        if gh.any():
+            out[:, gh] = self.hermite(m[gh], s[gh])
+        if wide.any():
+            out[:, wide] = self.wide(m[wide], s[wide])
+        return out
+
+    # --- lean scalar path ---------------------------------------------------------------
+    def __call__(self, m: float, s: float) -> np.ndarray:
+        r"""Moments :math:`(E\psi_k(q))_k` for one pair ``(m, s)``: the lean scalar path.
+
+        Same rule and same branches as :meth:`GaussRule.moments`, without its per-call
+        broadcasting, masking and loss/order validation (done once when the kernel was built).
+        Only the scalars are checked: :class:`NonFiniteError` for a non-finite ``m`` or ``s``,
+        :class:`ParameterError` for ``s < 0``.
+
+        Returns
+        -------
+        ndarray, shape ``(len(orders),)``
+        """
+        if not (math.isfinite(m) and math.isfinite(s)):
+            raise NonFiniteError(f"m and s must be finite, got m = {m}, s = {s}")
+        if s < 0.0:
+            raise ParameterError(f"the spread s must be >= 0, got s = {s}")
+        ma, sa = np.array([m], dtype=np.float64), np.array([s], dtype=np.float64)
+        if self.exact is not None:
+            return self.exact_moments(ma, sa)[:, 0]
+        if s == 0.0:
+            return self.point(ma)[:, 0]
+        if s <= self.s_switch:
+            return self.hermite(ma, sa)[:, 0]
+        return self.wide(ma, sa)[:, 0]
+
+
+_KERNELS: dict = {}
 
 
 @dataclass(frozen=True)
@@ -214,53 +344,47 @@ class GaussRule:
             raise ShapeMismatchError(f"m and s do not broadcast: {m.shape} vs {s.shape}") from exc
         if (s < 0).any():
             raise ParameterError(f"the spread s must be >= 0, got s = {float(s[s < 0].flat[0])}")
+        kern = self.kernel(loss, orders)
+        return kern.vector(m.ravel(), s.ravel()).reshape((len(kern.orders),) + m.shape)
+
+    def kernel(self, loss, orders=(1, 2)) -> _Kernel:
+        r"""The rule for one loss and fixed orders, as a callable ``kernel(m, s)`` (lean scalar path).
+
+        ``kernel(m, s)`` returns :math:`(E\varphi^{(k)}(q))_{k\in\text{orders}}`,
+        :math:`q\sim N(m,s^2)`, for Python floats ``m``, ``s``, with exactly the branches and
+        accuracy of :meth:`moments` but without its per-call overhead (GDNP's length search calls
+        it ~20 times per iteration, MATH.md §4.4). Kernels are cached per (rule, loss, orders).
+
+        Raises
+        ------
+        ParameterError
+            An order outside 0..2 or an unknown loss.
+
+        Examples
+        --------
+        >>> from bntheory.gauss import DEFAULT_RULE
+        >>> k = DEFAULT_RULE.kernel("logistic", (1, 2))
+        >>> [round(float(v), 12) for v in k(0.0, 3.0)]
+        [0.5, 0.114837904774]
+        """
+        loss = get_loss(loss)
         orders = tuple(orders)
         for k in orders:
             if isinstance(k, bool) or k not in (0, 1, 2):
                 raise ParameterError(f"orders must be in (0, 1, 2), got {k!r}")
-        shape = m.shape
-        mf, sf = m.ravel(), s.ravel()
-        out = np.empty((len(orders), mf.size))
-        if loss.gauss_exact is not None:
-            for i, k in enumerate(orders):
-                out[i] = loss.gauss_exact(k, mf, sf)
-            return out.reshape((len(orders),) + shape)
-        zero = sf == 0.0
-        gh = (~zero) & (sf <= self.s_switch)
-        wide = sf > self.s_switch
-        if zero.any():
-            for i, k in enumerate(orders):
-                out[i, zero] = loss.derivative(k)(mf[zero])
-        if gh.any():
-            x, w = _hermite(self.n_gh)
-            q = mf[gh, None] + sf[gh, None] * x[None, :]
-            for i, k in enumerate(orders):
-                out[i, gh] = loss.derivative(k)(q) @ w
-        if wide.any():
-            if loss.tails is None:
-                raise ParameterError(
-                    f"loss {loss.name!r} has no tail expansion and no exact Gaussian moments; "
-                    f"cannot integrate at spread s = {float(sf[wide].max()):.3g} > s_switch = {self.s_switch}"
-                )
-            mw, sw = mf[wide], sf[wide]
-            t, wt = _composite_legendre(float(self.T), float(self.panel), self.n_gl)
-            dens = np.exp(-0.5 * ((t[None, :] - mw[:, None]) / sw[:, None]) ** 2) / (sw[:, None] * _SQRT2PI)
-            for i, k in enumerate(orders):
-                left, right = loss.tails[k]
-                core = dens @ (wt * loss.derivative(k)(t))
-                r = _right_tail(right, mw, sw, self.T, self.n_tail)
-                lft = _right_tail(_mirror(left), -mw, sw, self.T, self.n_tail)
-                out[i, wide] = core + r + lft
-        return out.reshape((len(orders),) + shape)
+        key = (self, id(loss), orders)
+        hit = _KERNELS.get(key)
+        if hit is not None and hit[0] is loss:  # identity: Loss equality ignores its callables
+            return hit[1]
+        kern = _Kernel(self, loss, orders)
+        if len(_KERNELS) >= 256:
+            _KERNELS.clear()
+        _KERNELS[key] = (loss, kern)  # holds the loss, so its id cannot be reused while cached
+        return kern
 
     def expect(self, loss, k: int, m, s) -> np.ndarray:
         """Return :math:`E[\\varphi^{(k)}(q)]` for one order ``k``."""
         return self.moments(loss, m, s, orders=(k,))[0]
-
-
-def _mirror(tail):
-    """Tail of ψ(−t): α + βt  →  α − βt (the exponential part is symmetric in |t|)."""
-    return ExpTail(tail.alpha, -tail.beta, tail.coeffs)
 
 
 DEFAULT_RULE = GaussRule()

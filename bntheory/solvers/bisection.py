@@ -43,7 +43,7 @@ class BisectionResult:
     width0 : float
         ``|b⁽⁰⁾ − a⁽⁰⁾|``.
     n_doublings, n_evals : int
-        Doublings of ``B`` performed and evaluations of ``∂_g f`` made.
+        Doublings of ``B`` performed and values of ``∂_g f`` computed.
     capped : bool
         ``True`` when no sign change was found within the cap (no finite optimal length).
     """
@@ -58,11 +58,13 @@ class BisectionResult:
     n_doublings: int
     n_evals: int
     capped: bool = False
+    n_calls: int = -1
 
 
 def bisect_length(dg: Callable[[float], float], T_s: int, side: float, *, B0: float = 1.0,
                   max_doublings: int = DEFAULT_MAX_DOUBLINGS, finite_length: bool = True,
-                  on_no_finite_length: str = "raise") -> BisectionResult:
+                  on_no_finite_length: str = "raise", dg_batch: Callable | None = None,
+                  batch_depth: int = 4) -> BisectionResult:
     r"""Find the length ``g`` by bracketing and ``T_s`` bisection steps (MATH.md §4.4).
 
     Parameters
@@ -83,6 +85,18 @@ def bisect_length(dg: Callable[[float], float], T_s: int, side: float, *, B0: fl
     on_no_finite_length : {"raise", "cap"}
         For a loss without a finite optimal length whose search reaches the limit: raise
         :class:`NoFiniteLengthError`, or return the last probed point flagged ``capped=True``.
+    dg_batch : callable, optional
+        Vectorised ``∂_g f`` (array of ``g`` → array).  When given, the *same* search is run from
+        batched evaluations: the doublings are probed ``batch_depth`` at a time, and the halvings
+        ``batch_depth`` levels at a time by evaluating every midpoint of the next levels (the
+        complete binary tree of ``2^depth − 1`` points, each computed as ``0.5·(lo + hi)`` from
+        its ancestors exactly as the sequential search computes it) and replaying the sequential
+        decisions on those values.  The result (bracket, returned left end, ``∂_g f`` there,
+        doublings) is bit-identical to the sequential search; only points the sequential search
+        visits are checked for finiteness.  ``n_evals`` then counts the values computed,
+        ``n_calls`` the calls made.
+    batch_depth : int
+        Levels per batch (``≥ 1``).
 
     Returns
     -------
@@ -123,6 +137,11 @@ def bisect_length(dg: Callable[[float], float], T_s: int, side: float, *, B0: fl
     if on_no_finite_length not in ("raise", "cap"):
         raise ParameterError(f"on_no_finite_length must be 'raise' or 'cap', got {on_no_finite_length!r}")
 
+    batch_depth = int_at_least("batch_depth", batch_depth, 1)
+    if dg_batch is not None:
+        return _bisect_batched(dg, dg_batch, T_s, side, B, max_doublings, finite_length,
+                               on_no_finite_length, batch_depth)
+
     n_evals = 0
 
     def ev(g: float) -> float:
@@ -135,23 +154,14 @@ def bisect_length(dg: Callable[[float], float], T_s: int, side: float, *, B0: fl
 
     f0 = ev(0.0)
     if f0 == 0.0:
-        return BisectionResult(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, n_evals)
+        return BisectionResult(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, n_evals, n_calls=n_evals)
     s0 = np.sign(f0)
     k = 0
     fB = ev(side * B)
     while np.sign(fB) == s0:
         if k == max_doublings:
-            msg = (f"no sign change of ∂_g f on [0, {side * B:.6g}] after the doubling limit "
-                   f"max_doublings = {max_doublings}: ∂_g f(0) = {f0:.6g}, "
-                   f"∂_g f({side * B:.6g}) = {fB:.6g}")
-            if finite_length:
-                raise BracketError(msg)
-            if on_no_finite_length == "raise":
-                raise NoFiniteLengthError(
-                    "the loss has no finite optimal length (MATH.md §4.1, assumption 3): " + msg
-                    + "; pass on_no_finite_length='cap' to run with a capped, flagged length")
-            lo, hi = sorted((0.0, side * B))
-            return BisectionResult(side * B, fB, lo, hi, lo, hi, B, k, n_evals, capped=True)
+            return _no_sign_change(side, B, f0, fB, k, n_evals, n_evals, max_doublings,
+                                   finite_length, on_no_finite_length)
         B *= 2.0
         k += 1
         fB = ev(side * B)
@@ -171,4 +181,92 @@ def bisect_length(dg: Callable[[float], float], T_s: int, side: float, *, B0: fl
             lo, flo = m, fm
         else:
             hi = m
-    return BisectionResult(lo, flo, lo, hi, a0, b0, b0 - a0, k, n_evals)
+    return BisectionResult(lo, flo, lo, hi, a0, b0, b0 - a0, k, n_evals, n_calls=n_evals)
+
+
+def _no_sign_change(side, B, f0, fB, k, n_evals, n_calls, max_doublings, finite_length,
+                    on_no_finite_length) -> BisectionResult:
+    """The doubling limit was reached: raise, or return the capped point (see :func:`bisect_length`)."""
+    msg = (f"no sign change of ∂_g f on [0, {side * B:.6g}] after the doubling limit "
+           f"max_doublings = {max_doublings}: ∂_g f(0) = {f0:.6g}, "
+           f"∂_g f({side * B:.6g}) = {fB:.6g}")
+    if finite_length:
+        raise BracketError(msg)
+    if on_no_finite_length == "raise":
+        raise NoFiniteLengthError(
+            "the loss has no finite optimal length (MATH.md §4.1, assumption 3): " + msg
+            + "; pass on_no_finite_length='cap' to run with a capped, flagged length")
+    lo, hi = sorted((0.0, side * B))
+    return BisectionResult(side * B, fB, lo, hi, lo, hi, B, k, n_evals, capped=True, n_calls=n_calls)
+
+
+def _checked(g: float, v: float) -> float:
+    if not np.isfinite(v):
+        raise NonFiniteError(f"∂_g f is not finite at g = {g}: ∂_g f = {v}")
+    return v
+
+
+def _bisect_batched(dg, dg_batch, T_s, side, B, max_doublings, finite_length, on_no_finite_length,
+                    depth) -> BisectionResult:
+    """The search of :func:`bisect_length`, replayed exactly from batched evaluations."""
+    # doublings: B_j = B·2^j, j = 0..max_doublings, probed `depth` at a time (B *= 2 is exact);
+    # the first batch also evaluates ∂_g f(0)
+    n_evals = n_calls = 0
+    k, found, f0 = 0, False, None
+    while not found:
+        Bs = [B]
+        for _ in range(min(depth, max_doublings - k + 1) - 1):
+            Bs.append(Bs[-1] * 2.0)
+        probe = side * np.array(Bs)
+        if f0 is None:
+            vals = np.asarray(dg_batch(np.concatenate(([0.0], probe))), dtype=float)
+            f0, vals = _checked(0.0, float(vals[0])), vals[1:]
+            if f0 == 0.0:
+                return BisectionResult(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, len(Bs) + 1, n_calls=1)
+            s0 = np.sign(f0)
+            n_evals += 1
+        else:
+            vals = np.asarray(dg_batch(probe), dtype=float)
+        n_evals, n_calls = n_evals + len(Bs), n_calls + 1
+        for j, (Bj, fB) in enumerate(zip(Bs, vals)):
+            B, fB = Bj, _checked(side * Bj, float(fB))
+            if np.sign(fB) != s0:
+                found = True
+                break
+            if k == max_doublings:
+                return _no_sign_change(side, B, f0, fB, k, n_evals, n_calls, max_doublings,
+                                       finite_length, on_no_finite_length)
+            if j < len(Bs) - 1:
+                k += 1
+        if not found:
+            B *= 2.0
+            k += 1
+    if side > 0:
+        lo, hi, flo = 0.0, B, f0
+    else:
+        lo, hi, flo = -B, 0.0, fB
+    a0, b0 = lo, hi
+    left = T_s
+    while left > 0:
+        D = min(depth, left)
+        # complete tree of midpoints, heap order: node j has children 2j+1, 2j+2
+        nodes = [(lo, hi)]
+        pts = []
+        for j in range(2 ** D - 1):
+            a, b = nodes[j]
+            m = 0.5 * (a + b)
+            pts.append(m)
+            nodes += [(a, m), (m, b)]
+        vals = np.asarray(dg_batch(np.array(pts)), dtype=float)
+        n_evals, n_calls = n_evals + len(pts), n_calls + 1
+        j = 0
+        for _ in range(D):
+            m, fm = pts[j], _checked(pts[j], float(vals[j]))
+            left -= 1
+            if fm == 0.0:
+                return BisectionResult(m, 0.0, m, m, a0, b0, b0 - a0, k, n_evals, n_calls=n_calls)
+            if np.sign(fm) == np.sign(flo):
+                lo, flo, j = m, fm, 2 * j + 2
+            else:
+                hi, j = m, 2 * j + 1
+    return BisectionResult(lo, flo, lo, hi, a0, b0, b0 - a0, k, n_evals, n_calls=n_calls)
