@@ -24,7 +24,7 @@ from .validation import as_finite_array, finite_scalar, spd_matrix
 __all__ = [
     "BoundTrace", "ols_bound", "gd_ols_bound", "pencil_sigma", "pencil_ratio_bound",
     "ols_ratio_bound", "length_bound", "phi_from_trace", "direction_bound", "halfspace_bound",
-    "REL_FLOOR", "LENGTH_FLOOR",
+    "C_from_trace", "network_bound", "REL_FLOOR", "LENGTH_FLOOR",
 ]
 
 #: Relative precision floor on Rayleigh gaps (× |ρ*|), MATH.md §9.1.
@@ -301,24 +301,96 @@ def halfspace_bound(problem, res, *, Phi=None, norm: str = "S_inv", length_form:
     right-hand side (``‖v‖² ≤ L‖v‖²_{S⁻¹}``); ``length_form="lipschitz"`` uses the Lipschitz form of
     the length term.
     """
-    G, mu, L = _mu_L(problem, res)
     Phi = phi_from_trace(res, Phi)
+    bt = _theorem_bound(problem, res, Phi ** 2, norm, length_form, power,
+                        f"halfspace theorem ({norm}, length {length_form})",
+                        "Kohler et al. 2019, Sec. 4, main theorem; MATH.md §4.5")
+    bt.constants["Phi"] = Phi
+    return bt
+
+
+def _theorem_bound(problem, res, coef_sq, norm, length_form, power, name, reference) -> BoundTrace:
+    """``(1 − μ/L)^{power·t} coef_sq (ρ(w₀) − ρ*) + length term`` against ``‖∇f(w̃_t)‖²`` (shared by
+    :func:`halfspace_bound` and :func:`network_bound`, whose proofs are the same S⁻¹ split)."""
+    G, mu, L = _mu_L(problem, res)
     gap = np.asarray(res["gap"], dtype=float)
     t = np.arange(gap.size)
     rs = float(res["rho_star"])
     lb = length_bound(problem, res, form=length_form)
-    bound = (1.0 - mu / L) ** (power * t) * Phi ** 2 * gap[0] + lb.bound
+    bound = (1.0 - mu / L) ** (power * t) * coef_sq * gap[0] + lb.bound
     if norm == "S_inv":
         measured, factor = np.asarray(res["grad_dual_sq"], dtype=float), 1.0
     elif norm == "euclidean":
         measured, factor = np.asarray(res["grad_sq"], dtype=float), L
     else:
         raise ParameterError(f"norm must be 'S_inv' or 'euclidean', got norm = {norm!r}")
-    scale = factor * abs(rs) * Phi ** 2
-    return BoundTrace(name=f"halfspace theorem ({norm}, length {length_form})", measured=measured,
-                      bound=factor * bound, scale=scale,
+    scale = factor * abs(rs) * coef_sq
+    return BoundTrace(name=name, measured=measured, bound=factor * bound, scale=scale,
                       floor=max(REL_FLOOR * scale, factor * LENGTH_FLOOR),
-                      constants={"mu": mu, "L": L, "zeta": lb.constants["zeta"], "Phi": Phi,
+                      constants={"mu": mu, "L": L, "zeta": lb.constants["zeta"],
                                  "T_s": lb.constants["T_s"], "rho0_gap": float(gap[0]),
-                                 "norm_factor": factor},
-                      reference="Kohler et al. 2019, Sec. 4, main theorem; MATH.md §4.5")
+                                 "norm_factor": factor, "power": power},
+                      reference=reference)
+
+
+def C_from_trace(res, C=None) -> float:
+    r"""The network constant ``C = sup_t ĉ₁(w̃_t)²`` on a unit's GDNP trace, or a given ``C`` checked
+    against it (MATH.md §6).
+
+    ``ĉ₁(w̃_t)`` (the trace's ``c1``) is unit ``i``'s **u-coefficient**: the least-squares
+    coefficient of ``u`` in the projected gradient ``∇_{w̃⁽ⁱ⁾} f`` (exactly the Stein coefficient
+    ``α_i − Σ_j β_ij uᵀw̃⁽ʲ⁾`` when every other unit is zero or parallel to ``S⁻¹u``).  ``C``
+    bounds its square along the run -- the role ``Φ²`` plays for one halfspace (MATH.md §4.5):
+    the proof uses ``‖w_t‖²_S ‖∇_w f‖²_{S⁻¹} = g_t² ĉ₁(w̃_t)² (ρ(w_t) − ρ*) ≤ g_t² C (ρ(w_t) − ρ*)``.
+
+    Raises
+    ------
+    ParameterError
+        If the given ``C`` is below ``sup_t ĉ₁(w̃_t)²``.
+
+    Examples
+    --------
+    >>> C_from_trace({"c1": [0.1, -0.3]})
+    0.09
+    """
+    sup = float(np.max(np.asarray(res["c1"], dtype=float) ** 2))
+    if C is None:
+        return sup
+    C = finite_scalar("C", C)
+    if C < sup * (1 - 1e-12):
+        raise ParameterError(f"C = {C:.6g} is below sup_t ĉ₁(w̃_t)² = {sup:.6g} on the trace: "
+                             "the network bound needs ĉ₁² ≤ C")
+    return C
+
+
+def network_bound(unit_problem, res, *, C=None, norm: str = "S_inv", length_form: str = "paper",
+                  power: int = 2) -> BoundTrace:
+    r"""The per-unit bound of the alternating GDNP (MATH.md §6), at every iterate ``t`` of unit ``i``:
+
+    .. math:: ‖∇_{\tilde w^{(i)}} f(\tilde w_t^{(i)})‖^2_{S^{-1}} ≤ (1 − μ/L)^{2t}\, C\,
+              (ρ(w_0^{(i)}) − ρ^*) + 2^{−T_s^{(i)}} ζ |b_t^{(0)} − a_t^{(0)}| / μ^2.
+
+    ``C`` dominates the squared u-coefficient ``ĉ₁(w̃_t)²`` of unit ``i`` along the run
+    (:func:`C_from_trace`); ``ζ`` is the unit's smoothness
+    :meth:`~bntheory.problems.OneHiddenLayer.zeta_unit` (the problem's ``zeta``).  The bound is a
+    theorem when every other unit is zero or parallel to ``S⁻¹u`` (then the unit's direction
+    iterates are the Rayleigh iterates); otherwise it is an experiment.  ``length_form``,
+    ``norm`` and ``power`` as in :func:`halfspace_bound`.
+
+    Parameters
+    ----------
+    unit_problem : HiddenUnitProblem
+        The problem unit ``i`` was trained on (``alternating_gdnp(...).problems[i]``).
+    res : SolverResult
+        Its GDNP trace with ``diagnostics=True`` (``alternating_gdnp(...).units[i]``).
+
+    References
+    ----------
+    Kohler et al. (2019), Section 5, Theorem 5; MATH.md §6.
+    """
+    C = C_from_trace(res, C)
+    bt = _theorem_bound(unit_problem, res, C, norm, length_form, power,
+                        f"network unit bound ({norm}, length {length_form})",
+                        "Kohler et al. 2019, Sec. 5; MATH.md §6")
+    bt.constants["C"] = C
+    return bt

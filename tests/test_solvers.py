@@ -284,3 +284,99 @@ def test_bngd_weight_norm_never_decreases_and_converges():
         bngd(P, np.ones(5), 1.0, 3, eta_w=1.0, eta_g=0.0)
     with pytest.raises(errors.DegenerateStartError):
         bngd(P, np.zeros(5), 1.0, 3, eta_w=1.0, eta_g=1.0)
+
+
+# --------------------------------------------------------------------------- batched bisection, generic path, alternating
+@pytest.mark.parametrize("seed", range(6))
+def test_batched_bisection_is_bit_identical_to_sequential(seed):
+    """The batched replay returns exactly the sequential search (bracket, left end, ∂_g f there,
+    doublings), also for several sign changes and an exact zero at a midpoint; a replay that
+    takes the other half at each step (negative control) does not."""
+    rng = np.random.default_rng(seed)
+    roots = np.sort(rng.uniform(0.1, 40.0, 3))
+    fun = lambda g: -np.prod(np.subtract.outer(np.asarray(g, dtype=float), roots), axis=-1)  # noqa: E731
+    for side, T_s, B0 in ((1.0, 20, 0.3), (1.0, 7, 5.0), (-1.0, 13, 1.0)):
+        f = (lambda g: fun(side * g)) if side < 0 else fun
+        seq = bisect_length(lambda g: float(f(g)), T_s, side, B0=B0)
+        for depth in (1, 3, 4, 5):
+            bat = bisect_length(lambda g: float(f(g)), T_s, side, B0=B0, dg_batch=f, batch_depth=depth)
+            assert (bat.g, bat.dg, bat.a, bat.b, bat.a0, bat.b0, bat.n_doublings) == \
+                   (seq.g, seq.dg, seq.a, seq.b, seq.a0, seq.b0, seq.n_doublings)
+        # negative control: a batch whose values disagree with the scalar ∂_g f off 0 is not identical
+        wrong = bisect_length(lambda g: float(f(g)), T_s, side, B0=B0,
+                              dg_batch=lambda g: f(np.asarray(g) * 1.37))
+        assert (wrong.g, wrong.b, wrong.a0) != (seq.g, seq.b, seq.a0)
+    exact = bisect_length(lambda g: g - 3.0, 6, 1.0, B0=4.0, dg_batch=lambda g: np.asarray(g) - 3.0)
+    assert exact.g == exact.b == 3.0 and exact.dg == 0.0  # bracket [0, 4]: midpoints 2, then 3 = root
+
+
+def test_gdnp_generic_path_equals_gaussian_path():
+    """The generic path (problem.dg/h/grad_w) gives the same trace as the one-dimensional path on a
+    Gaussian halfspace (negative control: a different T_s changes the lengths)."""
+    P = make_halfspace(5, 10.0, 0.8, LOGISTIC, seed=30)
+
+    class Plain:  # the halfspace interface without `quad`: forces the generic path
+        def __init__(self, P):
+            self.P, self.S, self.u, self.mu, self.L, self.loss = P, P.S, P.u, P.mu, P.L, P.loss
+
+        def __getattr__(self, name):
+            if name == "quad":
+                raise AttributeError(name)
+            return getattr(self.P, name)
+
+    w0 = np.random.default_rng(31).standard_normal(5)
+    r = gdnp(P, w0, 6, 12)
+    q = gdnp(Plain(P), w0, 6, 12)
+    assert r.path == "gaussian-1d" and q.path == "generic"
+    np.testing.assert_allclose(q.g, r.g, rtol=1e-12)
+    np.testing.assert_allclose(q.gap, r.gap, rtol=1e-10)
+    np.testing.assert_allclose(q.grad_dual_sq, r.grad_dual_sq, rtol=1e-8)
+    assert not np.allclose(gdnp(Plain(P), w0, 6, 5).g, r.g, rtol=1e-6)
+
+
+def test_gdnp_warm_start_and_batching():
+    P = make_halfspace(6, 10.0, 0.9, LOGISTIC, seed=32)
+    w0 = np.random.default_rng(33).standard_normal(6)
+    r, s = gdnp(P, w0, 10, 16), gdnp(P, w0, 10, 16, batched=False)
+    np.testing.assert_allclose(r.gap, s.gap, rtol=1e-12)
+    for k in ("g", "a0", "b0"):  # same decisions; the batched quadrature (a matrix product)
+        np.testing.assert_array_equal(r[k], s[k])  # differs from the scalar one in the last bits
+    np.testing.assert_allclose(r.dg, s.dg, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(r.c1, s.c1, rtol=1e-14)
+    cold = gdnp(P, w0, 10, 16, warm_start=None)
+    assert np.all(cold.n_doublings[1:] >= r.n_doublings[1:]) and cold.n_doublings.sum() > r.n_doublings.sum()
+    np.testing.assert_allclose(cold.gap, r.gap, rtol=1e-12)  # directions do not depend on g_t
+    with pytest.raises(errors.ParameterError, match="warm_start must be a positive factor"):
+        gdnp(P, w0, 2, 2, warm_start=0.0)
+    with pytest.raises(errors.NonFiniteError, match="warm_start"):
+        gdnp(P, w0, 2, 2, warm_start=np.nan)
+    with pytest.raises(errors.ParameterError, match="batch_depth"):
+        bisect_length(lambda g: g - 1.0, 3, 1.0, dg_batch=lambda g: g - 1.0, batch_depth=0)
+
+
+def test_alternating_gdnp_structure_and_errors():
+    from bntheory.problems import OneHiddenLayer
+    from bntheory.solvers.alternating import alternating_gdnp
+
+    net = OneHiddenLayer(np.diag([2.0, 1.0]), [0.6, 0.3], [1.0, 0.5], n_gl=8, max_panels=30)
+    W0 = np.array([[1.0, 0.5], [-0.3, 1.0]])
+    r = alternating_gdnp(net, W0, [4, 3], 6, diagnostics=False)
+    assert r.x.shape == (2, 2) and [u.nit for u in r.units] == [4, 3] and r.nit == 7
+    # unit 1 was trained with unit 2 held at 0; unit 2 with unit 1 at its trained value
+    np.testing.assert_array_equal(r.problems[0]._W_fixed[1], 0.0)
+    np.testing.assert_array_equal(r.problems[1]._W_fixed[0], r.units[0].x)
+    np.testing.assert_array_equal(r.x[1], r.units[1].x)
+    assert r.fun == pytest.approx(net.f(r.x))
+    # unit 1 (others zero): direction iterates = Rayleigh iterates (MATH.md §6 exact case)
+    q = rayleigh_gd(net, W0[0], 4)
+    np.testing.assert_allclose(r.units[0].rho, q.rho, rtol=1e-10)
+    with pytest.raises(errors.ShapeMismatchError, match=r"W0 must have shape \(m, d\) = \(2, 2\)"):
+        alternating_gdnp(net, np.ones((3, 2)), 2, 2)
+    with pytest.raises(errors.ShapeMismatchError, match="one entry per unit"):
+        alternating_gdnp(net, W0, [2, 2, 2], 2)
+    with pytest.raises(errors.ShapeMismatchError, match="W_init"):
+        alternating_gdnp(net, W0, 2, 2, W_init=np.zeros((1, 2)))
+    with pytest.raises(errors.ParameterError, match=r"T_s\[1\] must be at least 0"):
+        alternating_gdnp(net, W0, 2, [2, -1])
+    with pytest.raises(errors.DegenerateStartError):
+        alternating_gdnp(net, np.array([[0.3, -0.6], [1.0, 1.0]]), 2, 2)
