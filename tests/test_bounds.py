@@ -162,3 +162,66 @@ def test_halfspace_theorem_S_inverse_norm(r2):
     with pytest.raises(errors.ParameterError, match="norm"):
         bounds.halfspace_bound(P, r, norm="l1")
     assert bounds.direction_bound(P, r, Phi=1.0).constants["Phi"] == 1.0
+
+
+# --------------------------------------------------------------------------- network (MATH.md §6)
+def _net():
+    from bntheory.problems import OneHiddenLayer, random_spd
+
+    rng = np.random.default_rng(0)
+    S = random_spd(3, 4.0, rng)
+    v = rng.standard_normal(3)
+    u = v * np.sqrt(0.5 / (v @ np.linalg.solve(S, v)))
+    return OneHiddenLayer(S, u, [1.0, 0.5], LOGISTIC, n_gl=8, max_panels=30), rng.standard_normal((2, 3))
+
+
+@pytest.fixture(scope="module")
+def unit1_run():
+    from bntheory.solvers.alternating import alternating_gdnp
+
+    net, W0 = _net()
+    return net, alternating_gdnp(net, W0, [10, 0], 30, store_iterates=True)
+
+
+def test_network_bound_unit1(unit1_run):
+    """MATH.md §6 per-unit bound for unit 1 (others held at g = 0: the reduction is exact), with
+    C = sup_t ĉ₁² from the trace; both length forms. Controls: rate (1−μ/L)^{4t}; C = inf_t ĉ₁²;
+    a C below sup ĉ₁² is refused."""
+    net, run = unit1_run
+    P, r = run.problems[0], run.units[0]
+    np.testing.assert_allclose(r.rho, rayleigh_gd(P, r.w[0], r.nit).rho, rtol=1e-9)  # exact case
+    for form in ("paper", "lipschitz"):
+        c = bounds.network_bound(P, r, length_form=form).check()
+        print(f"network unit 1 ({form}): max ratio {c.max_ratio:.4g}, n = {c.n_compared}")
+        assert c.holds and c.n_compared >= 5
+    assert not bounds.network_bound(P, r, power=4).check().holds
+    nb = bounds.network_bound(P, r)
+    lb = bounds.length_bound(P, r).bound
+    shrink = np.min(np.asarray(r.c1) ** 2) / nb.constants["C"]
+    assert not bounds.BoundTrace("C = inf ĉ₁²", nb.measured, shrink * (nb.bound - lb) + lb,
+                                 nb.scale, nb.floor).check().holds
+    with pytest.raises(errors.ParameterError, match="C = .* is below"):
+        bounds.network_bound(P, r, C=0.5 * bounds.C_from_trace(r))
+    with pytest.raises(errors.NonFiniteError, match="C"):
+        bounds.C_from_trace(r, C=np.nan)
+    with pytest.raises(errors.ParameterError, match="norm"):
+        bounds.network_bound(P, r, norm="l1")
+    assert bounds.network_bound(P, r, C=10.0).constants["C"] == 10.0
+
+
+def test_network_unit2_experiment():
+    """EXPERIMENT (reported, MATH.md §6): unit 2 (θ₂ = 0.5) with unit 1 exactly ∥ S⁻¹u. Finding: the
+    length search does not find a finite optimal length -- the bracket runs to |g| ≈ 900, where
+    ĉ₁ underflows to 0 and the h = 0 guard stops the direction (so the Rayleigh reduction, exact
+    in theory, is not followed in practice). A per-unit tanh problem can lack a finite optimal
+    length (bounded tanh, cf. the sigmoid in MATH.md §4.1)."""
+    from bntheory.solvers.gdnp import gdnp
+
+    net, W0 = _net()
+    W = np.zeros((2, 3))
+    W[0] = 1.5 * net.w_star_direction / np.sqrt(net.uSu)
+    P = net.unit(1, W)
+    r = gdnp(P, W0[1], 2, 12, diagnostics=False, warm_start=None)
+    print(f"unit 2 (exact case): g_t = {r.g}, guarded = {r.guarded}")
+    assert abs(r.g[-1]) > 100 and r.guarded[-1]
+    assert not np.allclose(r.rho, rayleigh_gd(P, W0[1], 2).rho, rtol=1e-6)
