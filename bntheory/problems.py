@@ -635,6 +635,37 @@ class EmpiricalHalfspace(SGeometry):
 # =============================================================================================
 
 
+def _graded_edges(centers, h_graded, h_uniform: float, max_panels: int) -> np.ndarray:
+    r"""Panel edges on :math:`[-\xi_{\max},\xi_{\max}]` for composite Gauss--Legendre in one
+    Gaussian axis (:class:`OneHiddenLayer`).
+
+    The width at :math:`x` is :math:`\min(1, h_u, \min_i\max(|x-c_i|/2, h_i))`: :math:`\tanh`
+    of :math:`p=b(\xi-c)` has its poles at :math:`\xi=c+i(\pi/2+k\pi)/b`, so a panel whose
+    width is at most half its distance to :math:`c_i`, or at most :math:`h_i=\pi/(2|b_i|)`, stays
+    a panel-width away from every pole (each panel converges like the uniform rule of width
+    :math:`h_i` did) -- the widths grow geometrically away from the transition, so a unit of
+    weight :math:`b` costs :math:`O(\log b)` panels instead of :math:`O(b)` (the loss-variable
+    idea of MATH §9 pitfall 6).  Units whose transition is oblique to the axis (``h_uniform``)
+    get a uniform width.  More than ``max_panels`` panels: ``max_panels`` uniform panels (the
+    reported error, a coarser rule's difference, then shows the cap).
+    """
+    X = _XI_MAX
+    cap = min(1.0, h_uniform)
+    centers = np.asarray(centers, dtype=float)
+    h_graded = np.asarray(h_graded, dtype=float)
+    edges = [-X]
+    x = -X
+    while x < X:
+        wdt = cap
+        if centers.size:
+            wdt = min(wdt, float(np.min(np.maximum(0.5 * np.abs(x - centers), h_graded))))
+        x = min(x + wdt, X)
+        edges.append(x)
+        if len(edges) > max_panels + 1:
+            return np.linspace(-X, X, max_panels + 1)
+    return np.array(edges)
+
+
 @dataclass(frozen=True)
 class HiddenLayerEval:
     r"""Value and gradient of :math:`f_{NN}` with their numerical error.
@@ -737,8 +768,11 @@ class OneHiddenLayer(SGeometry):
             raise ParameterError(f"unit index i must be < m = {self.m}, got i = {i}")
         return i
 
-    def _rule(self, B: np.ndarray, n_gl: int):
-        """Quadrature nodes/weights for ξ ~ N(0, I_k) given p = E p + B ξ (see the class notes)."""
+    def _rule(self, B: np.ndarray, mean_p: np.ndarray, n_gl: int):
+        """Quadrature nodes/weights for ξ ~ N(0, I_k) given p = mean_p + B ξ (see the class notes).
+
+        For ``k = 2``, ``B`` must already be rotated so that its widest row has ``B[r, 1] = 0``
+        (:meth:`evaluate` does this)."""
         k = B.shape[1]
         if k == 0:
             return np.zeros((1, 0)), np.ones(1), "exact"
@@ -748,10 +782,16 @@ class OneHiddenLayer(SGeometry):
         x, w = leggauss(n_gl)
         axes = []
         for j in range(k):
-            b = float(np.max(np.abs(B[:, j])))
-            h = min(1.0, 0.5 * math.pi / b) if b > 0 else 1.0
-            n_pan = min(int(math.ceil(2 * _XI_MAX / h)), self.max_panels)
-            edges = np.linspace(-_XI_MAX, _XI_MAX, n_pan + 1)
+            col = B[:, j]
+            # units that depend on axis j only (the other column is 0): graded at their
+            # transition p_i = 0; the others: uniform width π/(2|B_ij|)
+            alone = np.ones(B.shape[0], dtype=bool) if k == 1 else (B[:, 1 - j] == 0.0) & (col != 0.0)
+            nz = col != 0.0
+            centers = -mean_p[alone & nz] / col[alone & nz]
+            h_graded = 0.5 * math.pi / np.abs(col[alone & nz])
+            rest = nz & ~alone
+            h_uniform = float(np.min(0.5 * math.pi / np.abs(col[rest]))) if rest.any() else 1.0
+            edges = _graded_edges(centers, h_graded, h_uniform, self.max_panels)
             half, mid = 0.5 * np.diff(edges), 0.5 * (edges[1:] + edges[:-1])
             t = (mid[:, None] + half[:, None] * x).ravel()
             wt = (half[:, None] * w).ravel() * np.exp(-0.5 * t * t) / math.sqrt(2.0 * math.pi)
@@ -771,6 +811,12 @@ class OneHiddenLayer(SGeometry):
         Vk, lk = V[:, keep], lam[keep]
         B = Vk * np.sqrt(lk)  # m×k
         R = self._Sigma @ W.T @ (Vk / np.sqrt(lk))  # d×k
+        if k == 2:  # rotate ξ so that the widest unit depends on axis 0 only (graded there)
+            r = int(np.argmax(np.sum(B * B, axis=1)))
+            c, s_ = B[r] / np.linalg.norm(B[r])
+            Q = np.array([[c, -s_], [s_, c]])
+            B, R = B @ Q, R @ Q
+            B[r, 1] = 0.0
         mean_p = W @ self._u
 
         def quad(xi, wts):
@@ -787,12 +833,12 @@ class OneHiddenLayer(SGeometry):
             ] * self.loss.d1(F)[:, None] * (-2.0 * t * dt)
             return float(wts @ self.loss.phi(F)), grad, G, F, wts @ H
 
-        xi, wts, method = self._rule(B, self.n_gl)
+        xi, wts, method = self._rule(B, mean_p, self.n_gl)
         f, grad, G, F, stein = quad(xi, wts)
         if method == "exact":
             return HiddenLayerEval(f, grad, 0.0, np.zeros_like(grad), method, k, stein)
         if method == "gauss-legendre":
-            xi2, w2, _ = self._rule(B, max(2, (2 * self.n_gl) // 3))
+            xi2, w2, _ = self._rule(B, mean_p, max(2, (2 * self.n_gl) // 3))
             f2, grad2, _, _, _ = quad(xi2, w2)
             return HiddenLayerEval(f, grad, abs(f - f2), np.abs(grad - grad2), method, k, stein)
         N = xi.shape[0]
@@ -836,7 +882,24 @@ class HiddenUnitProblem(SGeometry):
     use the least-squares coefficient of :math:`u` (exact, by Stein's lemma, when every other
     unit is zero or parallel to :math:`S^{-1}u`, MATH §6). ``last_error`` holds the
     :class:`HiddenLayerEval` of the latest evaluation.
+
+    Optimal length.  With the other units fixed (output ``c``), :math:`g\mapsto f` tends to
+    its limit at :math:`g\to\pm\infty` (``tanh`` saturates) like
+    :math:`f(\pm\infty)-K/|g|`, :math:`K\propto E\int_0^\infty[\psi(\tau)+\psi(-\tau)-\psi(1)-\psi(-1)]dt`,
+    :math:`\psi(x)=\ell(c+\theta_ix)`, :math:`\tau=\tanh t`.  For a strictly convex outer
+    loss (logistic) :math:`K<0` strictly, so :math:`f` approaches its limit from *below* and
+    :math:`\partial_gf` changes sign at a finite length (measured for the unit-2 test case:
+    root at :math:`g\approx-14.1`, :math:`\partial_gf\propto g^{-2}<0` beyond, against an
+    independent reference).  For the sigmoid (:math:`\psi(x)+\psi(-x)` constant when
+    :math:`c=0`) :math:`\partial_gf` keeps its sign (measured to :math:`|g|=10^6`): no finite
+    optimal length, as for the sigmoid halfspace (MATH §4.1 assumption 3).  Hence
+    ``finite_optimal_length`` is the outer loss's flag, and GDNP gives the unit the same
+    raise/cap treatment.  ``batch_dg = False``: ``dg`` loops over ``g`` (each value is a
+    quadrature), so GDNP's length search runs sequentially (a batched replay would evaluate
+    whole trees of midpoints for nothing).
     """
+
+    batch_dg = False
 
     def __init__(self, net: OneHiddenLayer, i: int, W: np.ndarray):
         self._share_geometry(net)
@@ -847,6 +910,11 @@ class HiddenUnitProblem(SGeometry):
     @property
     def zeta(self) -> float:
         return self.net.zeta_unit(self.i)
+
+    @property
+    def finite_optimal_length(self) -> bool:
+        """Whether the unit's length search has a finite root: the outer loss's flag (see above)."""
+        return bool(self.net.loss.finite_optimal_length)
 
     def _eval(self, w_tilde) -> HiddenLayerEval:
         W = self._W_fixed.copy()

@@ -382,3 +382,28 @@ def test_alternating_gdnp_structure_and_errors():
         alternating_gdnp(net, W0, 2, [2, -1])
     with pytest.raises(errors.DegenerateStartError):
         alternating_gdnp(net, np.array([[0.3, -0.6], [1.0, 1.0]]), 2, 2)
+
+
+def test_network_unit_length_inherits_the_outer_loss():
+    """MATH.md §6 + §4.1 assumption 3: a network unit's length search has a finite root for the
+    logistic outer loss and none for the sigmoid (HiddenUnitProblem notes; measured ∂_g f > 0 to
+    |g| = 1e6).  Sigmoid: the search raises NoFiniteLengthError, or runs capped and flagged, and
+    the direction iterates are still the Rayleigh iterates (others zero: exact case).  Control:
+    the same unit with the logistic outer loss finds a finite length, uncapped."""
+    from bntheory.problems import OneHiddenLayer
+    from bntheory.solvers.alternating import alternating_gdnp
+
+    S, u, W0 = np.diag([2.0, 1.0]), [0.6, 0.3], np.array([[1.0, 0.5], [-0.3, 1.0]])
+    net = OneHiddenLayer(S, u, [1.0, 0.5], SIGMOID, n_gl=8, max_panels=120)
+    P = net.unit(0, np.zeros((2, 2)))
+    assert P.finite_optimal_length is False and P.batch_dg is False
+    with pytest.raises(errors.NoFiniteLengthError, match="no finite optimal length"):
+        gdnp(P, W0[0], 1, 2, diagnostics=False)
+    with pytest.raises(errors.NoFiniteLengthError):
+        alternating_gdnp(net, W0, [1, 0], 2, diagnostics=False)
+    r = gdnp(P, W0[0], 2, 2, on_no_finite_length="cap", diagnostics=False)
+    assert r.capped.all() and not r.success and np.all(np.abs(r.g) == 2.0 ** CAPPED_MAX_DOUBLINGS)
+    np.testing.assert_allclose(r.rho, rayleigh_gd(net, W0[0], 2).rho, rtol=1e-10)
+    ok = gdnp(OneHiddenLayer(S, u, [1.0, 0.5], LOGISTIC, n_gl=8).unit(0, np.zeros((2, 2))),
+              W0[0], 1, 2, diagnostics=False)
+    assert ok.success and not ok.capped.any() and np.all(np.isfinite(ok.g))

@@ -18,6 +18,12 @@ iterates are exactly the Rayleigh iterates (MATH.md §4.4) and the bound of
 :func:`bntheory.bounds.network_bound` applies.  A trained unit is only *approximately* parallel to
 ``S⁻¹u`` after finitely many steps, so for ``i ≥ 2`` the reduction is approximate in general
 (an experiment; see the tests).
+
+Length.  Each unit's length search has a finite root when the outer loss is strictly convex
+(logistic), and none for the sigmoid (see
+:class:`~bntheory.problems.HiddenUnitProblem`); a unit then gets the sigmoid treatment of
+:func:`~bntheory.solvers.gdnp.gdnp` (``on_no_finite_length``: raise
+:class:`~bntheory.errors.NoFiniteLengthError`, or a capped, flagged run).
 """
 
 from __future__ import annotations

@@ -150,7 +150,10 @@ def gdnp(problem, w0, T_d: int, T_s: int, *, L=None, B0: float = 1.0, warm_start
       (MATH.md §5, an experiment): ``∂_g f``, ``h = c₁ uᵀw`` and ``∇_w f`` come from the problem.
       The bracket side is ``−sign(∂_g f(w, 0))``; for a halfspace ``∂_g f(w, 0) = φ'(0)·a``, so
       this is MATH.md §4.4's ``−sign(uᵀw)`` whenever ``φ'(0) > 0``; for a network unit with
-      ``θ_i < 0`` it is the side on which ``f`` decreases.
+      ``θ_i < 0`` it is the side on which ``f`` decreases.  A problem's ``finite_optimal_length``
+      attribute (else its loss's) selects the raise/cap treatment below (a network unit inherits
+      its outer loss's flag); ``batch_dg = False`` makes the search sequential (a ``dg`` that
+      loops over ``g``).
 
     Parameters
     ----------
@@ -180,7 +183,8 @@ def gdnp(problem, w0, T_d: int, T_s: int, *, L=None, B0: float = 1.0, warm_start
         ``success=False``.  The direction iterates do not depend on ``g_t`` (MATH.md §4.4).
     batched : bool
         Run the length search from vectorised evaluations of ``∂_g f`` (bit-identical result,
-        see :func:`~bntheory.solvers.bisection.bisect_length`).
+        see :func:`~bntheory.solvers.bisection.bisect_length`); ignored for a problem with
+        ``batch_dg = False``.
     diagnostics : bool
         Also record ``dir_grad_sq = ‖w_t‖²_S‖∇_w f(w_t,g_t)‖²_{S⁻¹}``,
         ``grad_dual_sq = ‖∇_{w̃}f(w̃_t)‖²_{S⁻¹}`` and ``grad_sq = ‖∇f(w̃_t)‖²`` (these need ``S⁻¹``
@@ -219,7 +223,8 @@ def gdnp(problem, w0, T_d: int, T_s: int, *, L=None, B0: float = 1.0, warm_start
         raise ParameterError(f"on_no_finite_length must be 'raise' or 'cap', got {on_no_finite_length!r}")
     fast = scalar_model.supports(problem)
     model = scalar_model(problem) if fast else None
-    finite_length = bool(getattr(getattr(problem, "loss", None), "finite_optimal_length", True))
+    finite_length = bool(getattr(problem, "finite_optimal_length",
+                                 getattr(getattr(problem, "loss", None), "finite_optimal_length", True)))
     S, u = G.S, G.u
     n = T_d + 1
     rec = {k: np.empty(n) for k in ("g", "dg", "a0", "b0", "width0", "c1", "h", "a", "rho")}
@@ -255,7 +260,8 @@ def gdnp(problem, w0, T_d: int, T_s: int, *, L=None, B0: float = 1.0, warm_start
             f0 = float(problem.dg(wc, 0.0))
             side = -float(np.sign(f0)) if f0 != 0.0 else -float(np.sign(a))
             br = _search(lambda gg: problem.dg(wc, gg),
-                         (lambda gs: np.asarray(problem.dg(wc, gs), dtype=float)) if batched else None,
+                         (lambda gs: np.asarray(problem.dg(wc, gs), dtype=float))
+                         if batched and getattr(problem, "batch_dg", True) else None,
                          side, T_s, B, max_doublings, finite_length, on_no_finite_length)
             g = br.g
             h = float(problem.h(wc, g))
