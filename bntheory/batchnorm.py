@@ -173,6 +173,18 @@ class BNCache:
     shape: tuple[int, ...]
 
 
+def _sigma_hat(var: np.ndarray, eps: float, which) -> np.ndarray:
+    """``sqrt(var + eps)``, refusing a zero (``eps = 0`` and a zero variance): ``x̂`` is then undefined.
+
+    ``which(k)`` describes the offending feature ``k`` for the message.
+    """
+    out = np.sqrt(var + eps)
+    if np.any(out == 0.0):
+        k = int(np.argmin(out))
+        raise EpsilonError(f"eps = 0 and {which(k)}: sqrt(var + eps) = 0 and x̂ is undefined; use eps > 0")
+    return out
+
+
 def batchnorm_forward(x, gamma, beta, *, eps: float = 1e-5) -> tuple[np.ndarray, BNCache]:
     r"""Batch Normalizing transform in training mode (MATH.md §1.1).
 
@@ -245,13 +257,8 @@ def batchnorm_forward(x, gamma, beta, *, eps: float = 1e-5) -> tuple[np.ndarray,
     with np.errstate(over="ignore"):  # overflow is reported just below
         var = np.mean(centred * centred, axis=0)
     _require_finite("var", var, "the batch variance overflows float64; rescale x")
-    sigma_hat = np.sqrt(var + eps)
-    if np.any(sigma_hat == 0.0):
-        k = int(np.argmin(sigma_hat))
-        raise EpsilonError(
-            f"eps = 0 and feature {k} has batch variance σ_B² = {var[k]} (a constant feature, "
-            "or a spread below float64 resolution): σ̂ = 0 and x̂ is undefined; use eps > 0"
-        )
+    sigma_hat = _sigma_hat(var, eps, lambda k: f"feature {k} has batch variance σ_B² = {var[k]} "
+                           "(a constant feature, or a spread below float64 resolution)")
     x_hat = centred / sigma_hat
     with np.errstate(over="ignore", invalid="ignore"):
         y_cols = gamma * x_hat + beta
@@ -398,13 +405,7 @@ def batchnorm_inference(x, gamma, beta, mean, var, *, eps: float = 1e-5) -> np.n
     if np.any(var < 0.0):
         k = int(np.argmin(var))
         raise ParameterError(f"var must be ≥ 0, got var[{k}] = {var[k]}")
-    denom = np.sqrt(var + eps)
-    if np.any(denom == 0.0):
-        k = int(np.argmin(denom))
-        raise EpsilonError(
-            f"eps = 0 and var[{k}] = {var[k]}: sqrt(var + eps) = 0, the map is undefined; "
-            "use eps > 0"
-        )
+    denom = _sigma_hat(var, eps, lambda k: f"var[{k}] = {var[k]}")
     scale = gamma / denom
     with np.errstate(over="ignore", invalid="ignore"):
         y_cols = scale * (_to_columns(x) - mean) + beta
