@@ -9,7 +9,9 @@ initial bracket ``(a⁽⁰⁾, b⁽⁰⁾)`` — its width enters the bound of M
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -64,7 +66,7 @@ class BisectionResult:
 def bisect_length(dg: Callable[[float], float], T_s: int, side: float, *, B0: float = 1.0,
                   max_doublings: int = DEFAULT_MAX_DOUBLINGS, finite_length: bool = True,
                   on_no_finite_length: str = "raise", dg_batch: Callable | None = None,
-                  batch_depth: int = 4) -> BisectionResult:
+                  batch_depth: int = 4, speculate: int = 16) -> BisectionResult:
     r"""Find the length ``g`` by bracketing and ``T_s`` bisection steps (MATH.md §4.4).
 
     Parameters
@@ -97,6 +99,19 @@ def bisect_length(dg: Callable[[float], float], T_s: int, side: float, *, B0: fl
         ``n_calls`` the calls made.
     batch_depth : int
         Levels per batch (``≥ 1``).
+    speculate : int
+        Batched search with ``T_s > batch_depth`` only: predict the whole bisection path and
+        check it in one call.  ``∂_g f`` is evaluated at the ``speculate + 1``
+        Chebyshev--Lobatto points of the bracket (the interior ones in the first call, together
+        with ``∂_g f(0)`` and the first probes, when the first probe brackets; else in one more
+        call); the first cell where it leaves the sign of the left end gets its own
+        ``speculate + 1`` Lobatto points (one call), their interpolant's sign change is located
+        to ``~2^{−(T_s+2)}`` of the cell, and the ``T_s`` midpoints the sequential search would
+        visit if that were the root are evaluated in one call (three calls in all).  The decisions are then replayed on those *exact* values
+        at those *exact* points; at the first decision that differs from the prediction the
+        search continues with the tree of ``batch_depth`` levels from there.  The prediction
+        only decides which points are evaluated, never a decision: the result stays
+        bit-identical to the sequential search.  ``0`` disables it (``≥ 0``; ``1`` is treated as 0).
 
     Returns
     -------
@@ -138,9 +153,10 @@ def bisect_length(dg: Callable[[float], float], T_s: int, side: float, *, B0: fl
         raise ParameterError(f"on_no_finite_length must be 'raise' or 'cap', got {on_no_finite_length!r}")
 
     batch_depth = int_at_least("batch_depth", batch_depth, 1)
+    speculate = int_at_least("speculate", speculate, 0)
     if dg_batch is not None:
         return _bisect_batched(dg, dg_batch, T_s, side, B, max_doublings, finite_length,
-                               on_no_finite_length, batch_depth)
+                               on_no_finite_length, batch_depth, speculate if speculate >= 2 else 0)
 
     n_evals = 0
 
@@ -206,25 +222,92 @@ def _checked(g: float, v: float) -> float:
     return v
 
 
+def _lobatto(lo: float, hi: float, n: int) -> np.ndarray:
+    """The ``n + 1`` Chebyshev--Lobatto points of ``[lo, hi]``, ``hi`` first and ``lo`` last."""
+    x = 0.5 * (lo + hi) + 0.5 * (hi - lo) * np.cos(np.pi * np.arange(n + 1) / n)
+    x[0], x[-1] = hi, lo
+    return x
+
+
+@lru_cache(maxsize=8)
+def _lobatto_t(n: int) -> tuple:
+    """``−cos(πk/n)``, ``k = 0..n`` (ascending), as floats."""
+    return tuple(-math.cos(math.pi * k / n) for k in range(n + 1))
+
+
+@lru_cache(maxsize=8)
+def _cheb_matrix(n: int) -> np.ndarray:
+    """Values at the ``n + 1`` Lobatto points ``cos(πj/n)`` → Chebyshev coefficients."""
+    j = np.arange(n + 1)
+    M = (2.0 / n) * np.cos(np.pi * np.outer(j, j) / n)
+    M[:, [0, n]] *= 0.5
+    M[[0, n], :] *= 0.5
+    M.setflags(write=False)
+    return M
+
+
+def _predicted_root(lo: float, hi: float, flo: float, x: np.ndarray, fx: np.ndarray) -> float:
+    """A root of the Chebyshev interpolant of ``fx`` at the Lobatto points ``x`` of ``[lo, hi]``
+    (``x[0] = hi``) in the first node cell, from ``lo``, where ``fx`` leaves the sign of ``flo``:
+    safeguarded Newton (Clenshaw), to float precision.  Only a prediction (see ``speculate``)."""
+    n = x.size - 1
+    c = (_cheb_matrix(n) @ fx).tolist()
+    f = fx.tolist()[::-1]  # ascending t = −1 .. 1
+    t = _lobatto_t(n)
+    pos = flo > 0.0
+    k = next(i for i in range(1, n + 1) if f[i] == 0.0 or (f[i] > 0.0) != pos)
+    a, b, fa = t[k - 1], t[k], f[k - 1]
+    r = a - fa * (b - a) / (f[k] - fa) if f[k] != fa else 0.5 * (a + b)
+    for _ in range(30):
+        # Clenshaw for p(r) and p'(r) (U-series recurrence for the derivative)
+        b1 = b2 = d1 = d2 = 0.0
+        for ck in reversed(c[1:]):
+            d1, d2 = 2.0 * b1 + 2.0 * r * d1 - d2, d1
+            b1, b2 = 2.0 * r * b1 - b2 + ck, b1
+        p = r * b1 - b2 + c[0]
+        dp = b1 + r * d1 - d2
+        if p == 0.0:
+            break
+        if (p > 0.0) == pos:
+            a = r
+        else:
+            b = r
+        step = p / dp if dp != 0.0 else math.inf
+        if abs(step) <= 1e-15:
+            r -= step
+            break
+        r = r - step if a < r - step < b else 0.5 * (a + b)
+        if b - a <= 1e-15:
+            break
+    return 0.5 * (lo + hi) + 0.5 * (hi - lo) * r
+
+
 def _bisect_batched(dg, dg_batch, T_s, side, B, max_doublings, finite_length, on_no_finite_length,
-                    depth) -> BisectionResult:
+                    depth, n_spec) -> BisectionResult:
     """The search of :func:`bisect_length`, replayed exactly from batched evaluations."""
     # doublings: B_j = B·2^j, j = 0..max_doublings, probed `depth` at a time (B *= 2 is exact);
-    # the first batch also evaluates ∂_g f(0)
+    # the first batch also evaluates ∂_g f(0) and, when speculating, the interior
+    # Chebyshev--Lobatto points of the first probe's bracket
     n_evals = n_calls = 0
     k, found, f0 = 0, False, None
+    spec = n_spec if T_s > depth else 0
+    x_spec = f_spec = None
     while not found:
         Bs = [B]
         for _ in range(min(depth, max_doublings - k + 1) - 1):
             Bs.append(Bs[-1] * 2.0)
         probe = side * np.array(Bs)
         if f0 is None:
-            vals = np.asarray(dg_batch(np.concatenate(([0.0], probe))), dtype=float)
-            f0, vals = _checked(0.0, float(vals[0])), vals[1:]
+            if spec:
+                x_spec = _lobatto(*sorted((0.0, side * B)), spec)
+            extra = x_spec[1:-1] if spec else np.empty(0)
+            vals = np.asarray(dg_batch(np.concatenate(([0.0], probe, extra))), dtype=float)
+            f0, f_spec, vals = _checked(0.0, float(vals[0])), vals[1 + len(Bs):], vals[1:1 + len(Bs)]
             if f0 == 0.0:
-                return BisectionResult(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, len(Bs) + 1, n_calls=1)
+                return BisectionResult(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, len(Bs) + 1 + extra.size,
+                                       n_calls=1)
             s0 = np.sign(f0)
-            n_evals += 1
+            n_evals += 1 + extra.size
         else:
             vals = np.asarray(dg_batch(probe), dtype=float)
         n_evals, n_calls = n_evals + len(Bs), n_calls + 1
@@ -247,6 +330,49 @@ def _bisect_batched(dg, dg_batch, T_s, side, B, max_doublings, finite_length, on
         lo, hi, flo = -B, 0.0, fB
     a0, b0 = lo, hi
     left = T_s
+    if spec:
+        fhi = fB if side > 0 else f0
+        if k == 0:  # the first call evaluated the interior points of this very bracket
+            x, fx = x_spec, f_spec
+        else:
+            x = _lobatto(lo, hi, spec)
+            fx = np.asarray(dg_batch(x[1:-1]), dtype=float)
+            n_evals, n_calls = n_evals + spec - 1, n_calls + 1
+        fx = np.concatenate(([fhi], fx, [flo]))
+        if np.all(np.isfinite(fx)) and np.sign(flo) != 0.0:
+            # zoom: the first Lobatto cell (from lo) where ∂_g f leaves the sign of f(lo), then
+            # the interpolant on that cell's own Lobatto points (one call)
+            xs, fs = x[::-1], fx[::-1]
+            j = int(np.flatnonzero(np.sign(fs) != np.sign(flo))[0])
+            c_lo, c_hi, fc_lo, fc_hi = xs[j - 1], xs[j], fs[j - 1], fs[j]
+            xz = _lobatto(c_lo, c_hi, spec)
+            fz = np.asarray(dg_batch(xz[1:-1]), dtype=float)
+            n_evals, n_calls = n_evals + spec - 1, n_calls + 1
+            fz = np.concatenate(([fc_hi], fz, [fc_lo]))
+            root = _predicted_root(c_lo, c_hi, fc_lo, xz, fz) if np.all(np.isfinite(fz)) else xs[j]
+            pts, pl, ph = [], lo, hi
+            for _ in range(T_s):
+                m = 0.5 * (pl + ph)
+                pts.append(m)
+                if m < root:
+                    pl = m
+                else:
+                    ph = m
+            vals = np.asarray(dg_batch(np.array(pts)), dtype=float).tolist()
+            n_evals, n_calls = n_evals + T_s, n_calls + 1
+            for m, fm in zip(pts, vals):
+                if not math.isfinite(fm):
+                    _checked(m, fm)
+                left -= 1
+                if fm == 0.0:
+                    return BisectionResult(m, 0.0, m, m, a0, b0, b0 - a0, k, n_evals, n_calls=n_calls)
+                same = (fm > 0.0) == (flo > 0.0)  # sign(fm) == sign(flo); both are nonzero
+                if same:
+                    lo, flo = m, fm
+                else:
+                    hi = m
+                if same != (m < root):  # the prediction left the path: tree from here
+                    break
     while left > 0:
         D = min(depth, left)
         # complete tree of midpoints, heap order: node j has children 2j+1, 2j+2

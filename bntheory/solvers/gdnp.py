@@ -73,6 +73,7 @@ class scalar_model:
         self._kernel = problem.quad.kernel(self.loss, (1, 2))
         self._a = None
         self._memo: dict = {}
+        self._batches: list = []
 
     @staticmethod
     def supports(problem) -> bool:
@@ -81,7 +82,7 @@ class scalar_model:
 
     def _at(self, a: float) -> dict:
         if a != self._a:
-            self._a, self._memo = a, {}
+            self._a, self._memo, self._batches = a, {}, []
         return self._memo
 
     def moments(self, g: float, a: float):
@@ -89,6 +90,11 @@ class scalar_model:
         memo = self._at(a)
         hit = memo.get(g)
         if hit is None:
+            for gs, E1, E2 in reversed(self._batches):  # values of dg_batch at this a
+                j = np.flatnonzero(gs == g)
+                if j.size:
+                    hit = memo[g] = (float(E1[j[0]]), float(E2[j[0]]))
+                    return hit
             s = abs(g) * math.sqrt(max(1.0 - a * a, 0.0))
             e = self._kernel(g * a, s)
             hit = memo[g] = (float(e[0]), float(e[1]))
@@ -108,8 +114,8 @@ class scalar_model:
         """:meth:`dg` at every entry of ``gs`` in one vectorised quadrature call."""
         gs = np.asarray(gs, dtype=float)
         E1, E2 = self._kernel.vector(gs * a, np.abs(gs) * math.sqrt(max(1.0 - a * a, 0.0)))
-        memo = self._at(a)
-        memo.update(zip(gs.tolist(), zip(E1.tolist(), E2.tolist())))
+        self._at(a)
+        self._batches.append((gs, E1, E2))  # looked up by `moments` only when asked (c₁ at g_t)
         return (E1 - E2 * gs * a) * a + E2 * gs
 
 
