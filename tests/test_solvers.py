@@ -298,8 +298,12 @@ def test_batched_bisection_is_bit_identical_to_sequential(seed):
     for side, T_s, B0 in ((1.0, 20, 0.3), (1.0, 7, 5.0), (-1.0, 13, 1.0)):
         f = (lambda g: fun(side * g)) if side < 0 else fun
         seq = bisect_length(lambda g: float(f(g)), T_s, side, B0=B0)
-        for depth in (1, 3, 4, 5):
-            bat = bisect_length(lambda g: float(f(g)), T_s, side, B0=B0, dg_batch=f, batch_depth=depth)
+        r0 = side * roots[0]
+        for depth, spec, win in ((1, 16, None), (3, 0, None), (4, 16, None), (5, 2, None),
+                                 (4, 16, (r0 - 0.5, r0 + 0.5)), (4, 8, (-50.0, 50.0)),
+                                 (4, 16, (1e3, 2e3))):
+            bat = bisect_length(lambda g: float(f(g)), T_s, side, B0=B0, dg_batch=f, batch_depth=depth,
+                                speculate=spec, window=win)
             assert (bat.g, bat.dg, bat.a, bat.b, bat.a0, bat.b0, bat.n_doublings) == \
                    (seq.g, seq.dg, seq.a, seq.b, seq.a0, seq.b0, seq.n_doublings)
         # negative control: a batch whose values disagree with the scalar ∂_g f off 0 is not identical
@@ -308,6 +312,38 @@ def test_batched_bisection_is_bit_identical_to_sequential(seed):
         assert (wrong.g, wrong.b, wrong.a0) != (seq.g, seq.b, seq.a0)
     exact = bisect_length(lambda g: g - 3.0, 6, 1.0, B0=4.0, dg_batch=lambda g: np.asarray(g) - 3.0)
     assert exact.g == exact.b == 3.0 and exact.dg == 0.0  # bracket [0, 4]: midpoints 2, then 3 = root
+
+
+def test_speculative_replay_calls_and_errors():
+    """The speculative replay (bisect_length ``speculate``/``window``): one smooth root, T_s = 20,
+    bracket found by the first probe: 3 calls (first probe + Lobatto points, the zoomed cell, the
+    predicted path), 2 when a window holds the root; control: without speculation the tree needs
+    1 + 20/4 = 6 calls.  Same result in every case.  A mispredicting interpolant (values far off
+    the root's side, a wrong window) costs calls, never a different result.  Bad input raises."""
+    f = lambda g: np.tanh(np.asarray(g, dtype=float) - 3.3) + 0.05 * np.asarray(g)  # noqa: E731
+    seq = bisect_length(lambda g: float(f(g)), 20, 1.0, B0=5.0)
+    runs = {key: bisect_length(lambda g: float(f(g)), 20, 1.0, B0=5.0, dg_batch=f, **kw)
+            for key, kw in (("spec", {}), ("window", {"window": (3.0, 3.6)}),
+                            ("wrong window", {"window": (0.5, 1.0)}), ("tree", {"speculate": 0}))}
+    for r in runs.values():
+        assert (r.g, r.dg, r.a, r.b, r.a0, r.b0) == (seq.g, seq.dg, seq.a, seq.b, seq.a0, seq.b0)
+    assert runs["spec"].n_calls == 3 and runs["window"].n_calls == 2
+    assert runs["wrong window"].n_calls == 3 and runs["tree"].n_calls == 6
+    # control: an interpolant fed values that are wrong away from the evaluated path mispredicts;
+    # the tree fallback keeps the result (and costs calls)
+    calls = []
+
+    def liar(gs):
+        gs = np.asarray(gs, dtype=float)
+        calls.append(gs.size)
+        return f(gs) if len(calls) != 2 else f(gs + 0.7)  # the zoom call lies
+
+    r = bisect_length(lambda g: float(f(g)), 20, 1.0, B0=5.0, dg_batch=liar)
+    assert (r.g, r.a0, r.b0) == (seq.g, seq.a0, seq.b0) and r.n_calls > 3
+    for bad, exc in (({"speculate": -1}, errors.ParameterError), ({"window": (2.0, 1.0)}, errors.ParameterError),
+                     ({"window": (1.0,)}, errors.ParameterError), ({"window": (np.nan, 1.0)}, errors.NonFiniteError)):
+        with pytest.raises(exc):
+            bisect_length(lambda g: float(f(g)), 20, 1.0, dg_batch=f, **bad)
 
 
 def test_gdnp_generic_path_equals_gaussian_path():
@@ -343,6 +379,7 @@ def test_gdnp_warm_start_and_batching():
         np.testing.assert_array_equal(r[k], s[k])  # differs from the scalar one in the last bits
     np.testing.assert_allclose(r.dg, s.dg, rtol=0, atol=1e-15)
     np.testing.assert_allclose(r.c1, s.c1, rtol=1e-14)
+    assert np.all(r.n_calls[3:] <= 3) and np.any(r.n_calls[3:] == 2)  # speculative replay + window
     cold = gdnp(P, w0, 10, 16, warm_start=None)
     assert cold.n_doublings.sum() > 2 * r.n_doublings.sum()  # warm start: ~no doublings once running
     # the recorded bracket is what the bounds use (warm: ≈ 2|g_{t−1}|, cold: the next power of 2)

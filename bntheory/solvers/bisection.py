@@ -66,7 +66,7 @@ class BisectionResult:
 def bisect_length(dg: Callable[[float], float], T_s: int, side: float, *, B0: float = 1.0,
                   max_doublings: int = DEFAULT_MAX_DOUBLINGS, finite_length: bool = True,
                   on_no_finite_length: str = "raise", dg_batch: Callable | None = None,
-                  batch_depth: int = 4, speculate: int = 16) -> BisectionResult:
+                  batch_depth: int = 4, speculate: int = 16, window=None) -> BisectionResult:
     r"""Find the length ``g`` by bracketing and ``T_s`` bisection steps (MATH.md §4.4).
 
     Parameters
@@ -112,6 +112,11 @@ def bisect_length(dg: Callable[[float], float], T_s: int, side: float, *, B0: fl
         search continues with the tree of ``batch_depth`` levels from there.  The prediction
         only decides which points are evaluated, never a decision: the result stays
         bit-identical to the sequential search.  ``0`` disables it (``≥ 0``; ``1`` is treated as 0).
+    window : (float, float), optional
+        With ``speculate``: an interval where the root is expected (e.g. from the previous
+        lengths).  Its own ``speculate + 1`` Lobatto points are added to the first call; when the
+        first sign change from the left end lies in it, it replaces the zoomed cell (two calls
+        in all).  It only chooses points to evaluate, never a decision.
 
     Returns
     -------
@@ -120,7 +125,8 @@ def bisect_length(dg: Callable[[float], float], T_s: int, side: float, *, B0: fl
     Raises
     ------
     ParameterError
-        ``T_s < 0``, ``B0 ≤ 0``, ``side`` not ±1, unknown ``on_no_finite_length``.
+        ``T_s < 0``, ``B0 ≤ 0``, ``side`` not ±1, unknown ``on_no_finite_length``,
+        ``speculate < 0``, a ``window`` that is not a pair ``lo < hi``.
     BracketError
         No sign change within the doubling limit (the message names the limit and last values).
     NoFiniteLengthError
@@ -154,9 +160,16 @@ def bisect_length(dg: Callable[[float], float], T_s: int, side: float, *, B0: fl
 
     batch_depth = int_at_least("batch_depth", batch_depth, 1)
     speculate = int_at_least("speculate", speculate, 0)
+    if window is not None:
+        if np.shape(window) != (2,):
+            raise ParameterError(f"window must be a pair (lo, hi), got window = {window!r}")
+        window = (finite_scalar("window[0]", window[0]), finite_scalar("window[1]", window[1]))
+        if not window[0] < window[1]:
+            raise ParameterError(f"window must have lo < hi, got window = {window}")
     if dg_batch is not None:
         return _bisect_batched(dg, dg_batch, T_s, side, B, max_doublings, finite_length,
-                               on_no_finite_length, batch_depth, speculate if speculate >= 2 else 0)
+                               on_no_finite_length, batch_depth, speculate if speculate >= 2 else 0,
+                               window)
 
     n_evals = 0
 
@@ -283,7 +296,7 @@ def _predicted_root(lo: float, hi: float, flo: float, x: np.ndarray, fx: np.ndar
 
 
 def _bisect_batched(dg, dg_batch, T_s, side, B, max_doublings, finite_length, on_no_finite_length,
-                    depth, n_spec) -> BisectionResult:
+                    depth, n_spec, window=None) -> BisectionResult:
     """The search of :func:`bisect_length`, replayed exactly from batched evaluations."""
     # doublings: B_j = B·2^j, j = 0..max_doublings, probed `depth` at a time (B *= 2 is exact);
     # the first batch also evaluates ∂_g f(0) and, when speculating, the interior
@@ -291,18 +304,27 @@ def _bisect_batched(dg, dg_batch, T_s, side, B, max_doublings, finite_length, on
     n_evals = n_calls = 0
     k, found, f0 = 0, False, None
     spec = n_spec if T_s > depth else 0
-    x_spec = f_spec = None
+    x_spec = f_spec = x_win = f_win = None
     while not found:
         Bs = [B]
         for _ in range(min(depth, max_doublings - k + 1) - 1):
             Bs.append(Bs[-1] * 2.0)
         probe = side * np.array(Bs)
         if f0 is None:
+            extra = np.empty(0)
             if spec:
-                x_spec = _lobatto(*sorted((0.0, side * B)), spec)
-            extra = x_spec[1:-1] if spec else np.empty(0)
+                b_lo, b_hi = sorted((0.0, side * B))
+                x_spec = _lobatto(b_lo, b_hi, spec)
+                extra = x_spec[1:-1]
+                if window is not None:
+                    w_lo, w_hi = max(float(window[0]), b_lo), min(float(window[1]), b_hi)
+                    if b_lo < w_lo < w_hi < b_hi:
+                        x_win = _lobatto(w_lo, w_hi, spec)
+                        extra = np.concatenate((extra, x_win))
             vals = np.asarray(dg_batch(np.concatenate(([0.0], probe, extra))), dtype=float)
             f0, f_spec, vals = _checked(0.0, float(vals[0])), vals[1 + len(Bs):], vals[1:1 + len(Bs)]
+            if x_win is not None:
+                f_spec, f_win = f_spec[:spec - 1], f_spec[spec - 1:]
             if f0 == 0.0:
                 return BisectionResult(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, len(Bs) + 1 + extra.size,
                                        n_calls=1)
@@ -343,13 +365,24 @@ def _bisect_batched(dg, dg_batch, T_s, side, B, max_doublings, finite_length, on
             # zoom: the first Lobatto cell (from lo) where ∂_g f leaves the sign of f(lo), then
             # the interpolant on that cell's own Lobatto points (one call)
             xs, fs = x[::-1], fx[::-1]
-            j = int(np.flatnonzero(np.sign(fs) != np.sign(flo))[0])
-            c_lo, c_hi, fc_lo, fc_hi = xs[j - 1], xs[j], fs[j - 1], fs[j]
-            xz = _lobatto(c_lo, c_hi, spec)
-            fz = np.asarray(dg_batch(xz[1:-1]), dtype=float)
-            n_evals, n_calls = n_evals + spec - 1, n_calls + 1
-            fz = np.concatenate(([fc_hi], fz, [fc_lo]))
-            root = _predicted_root(c_lo, c_hi, fc_lo, xz, fz) if np.all(np.isfinite(fz)) else xs[j]
+            if k == 0 and x_win is not None:  # the window holds the first sign change: use it
+                xs_all = np.concatenate((xs, x_win))
+                f_all = np.concatenate((fs, f_win))
+                first = xs_all[np.sign(f_all) != np.sign(flo)].min()
+                in_win = x_win[-1] < first <= x_win[0] and np.sign(f_win[-1]) == np.sign(flo)
+            else:
+                in_win = False
+            if in_win:
+                c_lo, c_hi, xz, fz = x_win[-1], x_win[0], x_win, f_win
+                fc_lo = fz[-1]
+            else:
+                j = int(np.flatnonzero(np.sign(fs) != np.sign(flo))[0])
+                c_lo, c_hi, fc_lo, fc_hi = xs[j - 1], xs[j], fs[j - 1], fs[j]
+                xz = _lobatto(c_lo, c_hi, spec)
+                fz = np.asarray(dg_batch(xz[1:-1]), dtype=float)
+                n_evals, n_calls = n_evals + spec - 1, n_calls + 1
+                fz = np.concatenate(([fc_hi], fz, [fc_lo]))
+            root = _predicted_root(c_lo, c_hi, fc_lo, xz, fz) if np.all(np.isfinite(fz)) else c_hi
             pts, pl, ph = [], lo, hi
             for _ in range(T_s):
                 m = 0.5 * (pl + ph)

@@ -20,8 +20,10 @@ Cost.  The population objective depends on the direction only through
 ``a = uᵀw/‖w‖_S`` (MATH.md §4.3), so the whole length search and ``c₁`` are one-dimensional
 Gaussian integrals at fixed ``a``; the only ``O(d²)`` work of an iteration is the single product
 ``S @ w``, from which ``‖w‖_S``, ``a`` and ``∇_w f`` are all read.  The length search is
-``d``-independent: warm-started from the previous length and evaluated in a few vectorised
-quadrature calls (the bisection replayed exactly, :func:`~bntheory.solvers.bisection.bisect_length`).
+``d``-independent: warm-started from the previous length and evaluated in two or three
+vectorised quadrature calls (the bisection path predicted from an interpolant of ``∂_g f``, the
+expected root window taken from the last two lengths, and replayed exactly on the values at the
+path's own midpoints, :func:`~bntheory.solvers.bisection.bisect_length`).
 Diagnostics needing ``S⁻¹`` (the bound's left-hand sides) are computed only with
 ``diagnostics=True``.  Problems without the one-dimensional structure (a network unit, MATH.md
 §6; empirical data, §5) run through the generic path with the problem's own ``dg``, ``h``,
@@ -120,23 +122,34 @@ class scalar_model:
 
 
 def length_search(model: scalar_model, a: float, T_s: int, *, B0: float = 1.0,
-                  max_doublings=None, on_no_finite_length: str = "raise", batched: bool = True):
+                  max_doublings=None, on_no_finite_length: str = "raise", batched: bool = True,
+                  window=None):
     """Bisection for the length at direction ``a = uᵀw/‖w‖_S`` (MATH.md §4.4); see
     :func:`~bntheory.solvers.bisection.bisect_length`.  ``max_doublings`` defaults to
     ``DEFAULT_MAX_DOUBLINGS`` (finite optimal length) or the documented cap
     ``CAPPED_MAX_DOUBLINGS`` (a loss without one, e.g. sigmoid, with ``on_no_finite_length="cap"``).
-    ``batched`` replays the search from vectorised evaluations (bit-identical result).
+    ``batched`` replays the search from vectorised evaluations (bit-identical result);
+    ``window`` is the expected root interval of the speculative replay (cost only).
     """
     return _search(lambda g: model.dg(g, a), (lambda gs: model.dg_batch(gs, a)) if batched else None,
-                   -float(np.sign(a)), T_s, B0, max_doublings, model.finite_length, on_no_finite_length)
+                   -float(np.sign(a)), T_s, B0, max_doublings, model.finite_length, on_no_finite_length,
+                   window)
 
 
-def _search(dg, dg_batch, side, T_s, B0, max_doublings, finite_length, on_no_finite_length):
+def _search(dg, dg_batch, side, T_s, B0, max_doublings, finite_length, on_no_finite_length, window=None):
     if max_doublings is None:
         max_doublings = DEFAULT_MAX_DOUBLINGS if finite_length else CAPPED_MAX_DOUBLINGS
     return bisect_length(dg, T_s, side, B0=B0, max_doublings=max_doublings,
                          finite_length=finite_length, on_no_finite_length=on_no_finite_length,
-                         dg_batch=dg_batch)
+                         dg_batch=dg_batch, window=window)
+
+
+def _root_window(g1: float, g2: float):
+    """Where the next length is expected from the last two, ``g1 = g_{t−1}``, ``g2 = g_{t−2}``:
+    ``[g1, g1 + 2(g1 − g2)]`` padded by 1% of ``|g1|`` (a cost hint for the speculative replay)."""
+    lo, hi = sorted((g1, g1 + 2.0 * (g1 - g2)))
+    pad = 0.01 * abs(g1)
+    return (lo - pad, hi + pad) if lo - pad < hi + pad else None
 
 
 def gdnp(problem, w0, T_d: int, T_s: int, *, L=None, B0: float = 1.0, warm_start: float | None = 2.0,
@@ -253,9 +266,12 @@ def gdnp(problem, w0, T_d: int, T_s: int, *, L=None, B0: float = 1.0, warm_start
         nS = math.sqrt(wSw)
         a = uw / nS
         proj = u - (uw / wSw) * Sw
+        win = None
+        if warm_start is not None and t >= 2 and not rec["capped"][t - 2:t].any():
+            win = _root_window(rec["g"][t - 1], rec["g"][t - 2])
         if fast:
             br = length_search(model, a, T_s, B0=B, max_doublings=max_doublings,
-                               on_no_finite_length=on_no_finite_length, batched=batched)
+                               on_no_finite_length=on_no_finite_length, batched=batched, window=win)
             g = br.g
             c1, _ = model.c1_c2(g, a)
             h = c1 * uw
@@ -268,7 +284,7 @@ def gdnp(problem, w0, T_d: int, T_s: int, *, L=None, B0: float = 1.0, warm_start
             br = _search(lambda gg: problem.dg(wc, gg),
                          (lambda gs: np.asarray(problem.dg(wc, gs), dtype=float))
                          if batched and getattr(problem, "batch_dg", True) else None,
-                         side, T_s, B, max_doublings, finite_length, on_no_finite_length)
+                         side, T_s, B, max_doublings, finite_length, on_no_finite_length, win)
             g = br.g
             h = float(problem.h(wc, g))
             c1 = h / uw
