@@ -7,6 +7,7 @@ points at ``m = 64``.  ``fast``: the proof rung at ``m = 4`` only.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable, Iterator
 
 from bntheory.symbolic import bn
@@ -20,21 +21,13 @@ BACKWARD = [i for i in bn.derivation_ids() if i.startswith("bn.backward.") and "
 
 def checks(*, fast: bool = False, seed: int = 0, select: Callable[[str], bool] = lambda _: True) -> Iterator[Derivation]:
     """Yield the §1 derivations one by one (so that progress can be shown as they finish)."""
-    proof_m = FAST_M if fast else PROOF_M
-    for name in bn.derivation_ids():
-        if select(name):
-            yield from bn.derivations(m=proof_m, prove=True, points=2, seed=seed, names=[name])
+    names = [n for n in bn.derivation_ids() if select(n)]
+    if names:
+        yield from bn.iter_derivations(m=FAST_M if fast else PROOF_M, prove=True, points=2, seed=seed, names=names)
     if fast:
         return
     wanted = [n for n in BACKWARD if select(f"{n}@m={POINTS_M}")]
     if wanted:
         inst = bn.forward(POINTS_M)
-        for name in wanted:
-            (d,) = bn.derivations(m=POINTS_M, prove=False, points=2, seed=seed, names=[name], instance=inst)
-            yield _renamed(d, f"{name}@m={POINTS_M}")
-
-
-def _renamed(d: Derivation, new_id: str) -> Derivation:
-    from dataclasses import replace
-
-    return replace(d, id=new_id)
+        for d in bn.iter_derivations(m=POINTS_M, prove=False, points=2, seed=seed, names=wanted, instance=inst):
+            yield replace(d, id=f"{d.id}@m={POINTS_M}")

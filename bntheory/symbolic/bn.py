@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import sympy as sp
 
@@ -376,7 +376,7 @@ def _chain_rule(ctx: _Ctx, name: str) -> Derivation:
         lhs, rhs = inst.derived[key], inst.component(name)
         wrongs = [(d, inst.instantiate(w)) for d, w in MUTATIONS[name]]
     return derive(
-        f"bn.backward.{name.replace('dl_d', '').replace('_', '-')}" if name != "compact" else "bn.backward.compact",
+        _chain_id(name),
         "MATH.md §1.2" if name != "compact" else "MATH.md §1.3",
         formula_latex(name),
         lhs,
@@ -720,37 +720,29 @@ def _convolutional(ctx: _Ctx, m_value: int, p: int, q: int, channels: int = 2) -
 
 _CHAIN = ["dl_dxhat", "dl_dvar", "dl_dmu", "dl_dx", "dl_dgamma", "dl_dbeta", "compact"]
 
-#: id → builder(ctx) returning a Derivation or a list of them; in report order.
-_BUILDERS: dict[str, Callable[[_Ctx], object]] = {}
-for _name in _CHAIN:
-    _id = "bn.backward.compact" if _name == "compact" else f"bn.backward.{_name.replace('dl_d', '').replace('_', '-')}"
-    _BUILDERS[_id] = (lambda n: lambda ctx: _chain_rule(ctx, n))(_name)
-_BUILDERS.update(
-    {
-        "bn.backward.mu-second-term-zero": _mu_second_term,
-        "bn.backward.vector": _vector_form,
-        "bn.structure.sum-zero": _sum_zero,
-        "bn.structure.xhat-weighted-sum": _xhat_weighted,
-        "bn.structure.jacobian": lambda ctx: _jacobian(ctx)[0],
-        "bn.structure.projector-idempotent": lambda ctx: _jacobian(ctx)[1],
-        "bn.structure.projector-rank": lambda ctx: _jacobian(ctx)[2],
-        "bn.scale-invariance.output": lambda ctx: _scale_invariance(ctx)[0],
-        "bn.scale-invariance.gradient": lambda ctx: _scale_invariance(ctx)[1],
-        "bn.inference.unbiased-variance": lambda ctx: _inference(ctx)[0],
-        "bn.inference.affine-map": lambda ctx: _inference(ctx)[1],
-        "bn.convolutional.compact": lambda ctx: _convolutional(ctx, 2, 2, 1),
-    }
-)
-# Builders that return several derivations at once, so a full run computes them once.
-_GROUPS = {
-    "bn.structure.jacobian": (_jacobian, ["bn.structure.jacobian", "bn.structure.projector-idempotent", "bn.structure.projector-rank"]),
-    "bn.scale-invariance.output": (_scale_invariance, ["bn.scale-invariance.output", "bn.scale-invariance.gradient"]),
-    "bn.inference.unbiased-variance": (_inference, ["bn.inference.unbiased-variance", "bn.inference.affine-map"]),
-}
+
+def _chain_id(name: str) -> str:
+    return "bn.backward.compact" if name == "compact" else f"bn.backward.{name.replace('dl_d', '').replace('_', '-')}"
+
+
+#: ``(ids, builder)`` in report order; a builder returns its derivations in the order of its ids
+#: (the grouped ones share their construction).
+_BUILDERS: list[tuple[tuple[str, ...], Callable[[_Ctx], list[Derivation]]]] = [
+    *(((_chain_id(n),), (lambda n: lambda ctx: [_chain_rule(ctx, n)])(n)) for n in _CHAIN),
+    (("bn.backward.mu-second-term-zero",), lambda ctx: [_mu_second_term(ctx)]),
+    (("bn.backward.vector",), lambda ctx: [_vector_form(ctx)]),
+    (("bn.structure.sum-zero",), lambda ctx: [_sum_zero(ctx)]),
+    (("bn.structure.xhat-weighted-sum",), lambda ctx: [_xhat_weighted(ctx)]),
+    (("bn.structure.jacobian", "bn.structure.projector-idempotent", "bn.structure.projector-rank"), _jacobian),
+    (("bn.scale-invariance.output", "bn.scale-invariance.gradient"), _scale_invariance),
+    (("bn.inference.unbiased-variance", "bn.inference.affine-map"), _inference),
+    (("bn.convolutional.compact",), lambda ctx: [_convolutional(ctx, 2, 2, 1)]),
+]
+
 
 def derivation_ids() -> list[str]:
     """The ids of every BN derivation, in report order."""
-    return list(_BUILDERS)
+    return [i for ids, _ in _BUILDERS for i in ids]
 
 
 def derivations(
@@ -783,11 +775,25 @@ def derivations(
     Returns
     -------
     list of Derivation
-        Each with its verification and its negative controls' verdicts.
+        In report order (:func:`derivation_ids`), each with its verification and its negative
+        controls' verdicts.
     """
+    return list(iter_derivations(m=m, prove=prove, points=points, seed=seed, names=names, instance=instance))
+
+
+def iter_derivations(
+    *,
+    m: int = 4,
+    prove: bool | None = None,
+    points: int = 8,
+    seed: int = 0,
+    names: Iterable[str] | None = None,
+    instance: BNInstance | None = None,
+) -> Iterator[Derivation]:
+    """:func:`derivations`, yielding each derivation as soon as it is verified (in report order)."""
     M = _check_m(m)
     wanted = derivation_ids() if names is None else list(names)
-    unknown = [n for n in wanted if n not in _BUILDERS]
+    unknown = [n for n in wanted if n not in derivation_ids()]
     if unknown:
         raise ParameterError(f"unknown BN derivation id(s) {unknown}; known: {derivation_ids()}")
     if instance is None:
@@ -795,14 +801,8 @@ def derivations(
     elif instance.m != M or not instance.eps.is_Symbol:
         raise ParameterError(f"instance has m = {instance.m}, ε = {instance.eps}; expected m = {M} and symbolic ε")
     ctx = _Ctx(instance, M <= 8 if prove is None else bool(prove), points, seed)
-    done: dict[str, Derivation] = {}
-    for name in wanted:
-        if name in done:
-            continue
-        group = next((g for g in _GROUPS.values() if name in g[1]), None)
-        if group is not None and sum(n in wanted for n in group[1]) > 1:
-            for n, d in zip(group[1], group[0](ctx)):
-                done[n] = d
-        else:
-            done[name] = _BUILDERS[name](ctx)
-    return [done[n] for n in wanted]
+    for ids, build in _BUILDERS:
+        if any(i in wanted for i in ids):
+            for i, d in zip(ids, build(ctx)):
+                if i in wanted:
+                    yield d
