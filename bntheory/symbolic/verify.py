@@ -117,7 +117,6 @@ class Relation:
     @cached_property
     def elimination(self) -> sp.Expr:
         """The value of ``solve_for`` on the relation: ``(s² − base|_{e=0}) / ∂_e base``."""
-        e = self.solve_for
         return (self.symbol**2 - self.base_at_zero) / self.coefficient
 
 
