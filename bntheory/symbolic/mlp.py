@@ -52,7 +52,6 @@ Kohler et al., *Exponential convergence rates for Batch Normalization*, AISTATS 
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from functools import lru_cache, partial
