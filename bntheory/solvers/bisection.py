@@ -114,9 +114,11 @@ def bisect_length(dg: Callable[[float], float], T_s: int, side: float, *, B0: fl
         bit-identical to the sequential search.  ``0`` disables it (``≥ 0``; ``1`` is treated as 0).
     window : (float, float), optional
         With ``speculate``: an interval where the root is expected (e.g. from the previous
-        lengths).  Its own ``speculate + 1`` Lobatto points are added to the first call; when the
-        first sign change from the left end lies in it, it replaces the zoomed cell (two calls
-        in all).  It only chooses points to evaluate, never a decision.
+        lengths).  Its own ``speculate + 1`` Lobatto points replace the bracket's in the first
+        call; when its left end keeps the sign of the bracket's left end and another of its
+        points does not, it replaces the zoomed cell (two calls in all); otherwise the bracket's
+        points and the zoom take a call each (four).  It only chooses points to evaluate, never
+        a decision.
 
     Returns
     -------
@@ -235,11 +237,28 @@ def _checked(g: float, v: float) -> float:
     return v
 
 
+@lru_cache(maxsize=8)
+def _unit_lobatto(n: int) -> np.ndarray:
+    """``cos(πj/n)``, ``j = 0..n`` (read-only)."""
+    c = np.cos(np.pi * np.arange(n + 1) / n)
+    c.setflags(write=False)
+    return c
+
+
 def _lobatto(lo: float, hi: float, n: int) -> np.ndarray:
     """The ``n + 1`` Chebyshev--Lobatto points of ``[lo, hi]``, ``hi`` first and ``lo`` last."""
-    x = 0.5 * (lo + hi) + 0.5 * (hi - lo) * np.cos(np.pi * np.arange(n + 1) / n)
+    x = 0.5 * (lo + hi) + 0.5 * (hi - lo) * _unit_lobatto(n)
     x[0], x[-1] = hi, lo
     return x
+
+
+def _first_change(fs, pos: bool) -> int:
+    """Index of the first value in ``fs`` that is 0 or of the sign opposite to ``pos`` (``pos``:
+    the left end's value is positive); ``len(fs)`` if none."""
+    for i, f in enumerate(fs):
+        if f == 0.0 or (f > 0.0) != pos:
+            return i
+    return len(fs)
 
 
 @lru_cache(maxsize=8)
@@ -314,17 +333,17 @@ def _bisect_batched(dg, dg_batch, T_s, side, B, max_doublings, finite_length, on
             extra = np.empty(0)
             if spec:
                 b_lo, b_hi = sorted((0.0, side * B))
-                x_spec = _lobatto(b_lo, b_hi, spec)
-                extra = x_spec[1:-1]
                 if window is not None:
-                    w_lo, w_hi = max(float(window[0]), b_lo), min(float(window[1]), b_hi)
+                    w_lo, w_hi = max(window[0], b_lo), min(window[1], b_hi)
                     if b_lo < w_lo < w_hi < b_hi:
-                        x_win = _lobatto(w_lo, w_hi, spec)
-                        extra = np.concatenate((extra, x_win))
+                        x_win = extra = _lobatto(w_lo, w_hi, spec)
+                if x_win is None:  # no window: the coarse points of the first probe's bracket
+                    x_spec = _lobatto(b_lo, b_hi, spec)
+                    extra = x_spec[1:-1]
             vals = np.asarray(dg_batch(np.concatenate(([0.0], probe, extra))), dtype=float)
             f0, f_spec, vals = _checked(0.0, float(vals[0])), vals[1 + len(Bs):], vals[1:1 + len(Bs)]
             if x_win is not None:
-                f_spec, f_win = f_spec[:spec - 1], f_spec[spec - 1:]
+                f_spec, f_win = None, f_spec
             if f0 == 0.0:
                 return BisectionResult(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, len(Bs) + 1 + extra.size,
                                        n_calls=1)
@@ -333,8 +352,8 @@ def _bisect_batched(dg, dg_batch, T_s, side, B, max_doublings, finite_length, on
         else:
             vals = np.asarray(dg_batch(probe), dtype=float)
         n_evals, n_calls = n_evals + len(Bs), n_calls + 1
-        for j, (Bj, fB) in enumerate(zip(Bs, vals)):
-            B, fB = Bj, _checked(side * Bj, float(fB))
+        for j, (Bj, fB) in enumerate(zip(Bs, vals.tolist())):
+            B, fB = Bj, (fB if math.isfinite(fB) else _checked(side * Bj, fB))
             if np.sign(fB) != s0:
                 found = True
                 break
@@ -354,29 +373,33 @@ def _bisect_batched(dg, dg_batch, T_s, side, B, max_doublings, finite_length, on
     left = T_s
     if spec:
         fhi = fB if side > 0 else f0
-        if k == 0:  # the first call evaluated the interior points of this very bracket
+        pos = flo > 0.0
+        in_win = False
+        if k == 0 and x_win is not None and flo != 0.0 and np.all(np.isfinite(f_win)):
+            # the window holds the first sign change from lo if its left end keeps the sign of
+            # f(lo) and some window point does not (the sign of f between lo and the window is
+            # not known: a wrong guess only costs calls, never a decision)
+            xw, fw = x_win[::-1].tolist(), f_win[::-1].tolist()
+            in_win = 0 < _first_change(fw, pos) < len(fw)
+        if in_win:
+            x, fx = None, np.zeros(1)
+        elif k == 0 and x_spec is not None:  # the first call evaluated this bracket's points
             x, fx = x_spec, f_spec
         else:
             x = _lobatto(lo, hi, spec)
             fx = np.asarray(dg_batch(x[1:-1]), dtype=float)
             n_evals, n_calls = n_evals + spec - 1, n_calls + 1
-        fx = np.concatenate(([fhi], fx, [flo]))
-        if np.all(np.isfinite(fx)) and np.sign(flo) != 0.0:
+        if not in_win:
+            fx = np.concatenate(([fhi], fx, [flo]))
+        if np.all(np.isfinite(fx)) and flo != 0.0:
             # zoom: the first Lobatto cell (from lo) where ∂_g f leaves the sign of f(lo), then
-            # the interpolant on that cell's own Lobatto points (one call)
-            xs, fs = x[::-1], fx[::-1]
-            if k == 0 and x_win is not None:  # the window holds the first sign change: use it
-                xs_all = np.concatenate((xs, x_win))
-                f_all = np.concatenate((fs, f_win))
-                first = xs_all[np.sign(f_all) != np.sign(flo)].min()
-                in_win = x_win[-1] < first <= x_win[0] and np.sign(f_win[-1]) == np.sign(flo)
-            else:
-                in_win = False
+            # the interpolant on that cell's own Lobatto points (one call) -- or the window
             if in_win:
-                c_lo, c_hi, xz, fz = x_win[-1], x_win[0], x_win, f_win
-                fc_lo = fz[-1]
+                c_lo, c_hi, xz, fz = xw[0], xw[-1], x_win, f_win
+                fc_lo = fw[0]
             else:
-                j = int(np.flatnonzero(np.sign(fs) != np.sign(flo))[0])
+                xs, fs = x[::-1].tolist(), fx[::-1].tolist()
+                j = _first_change(fs, pos)
                 c_lo, c_hi, fc_lo, fc_hi = xs[j - 1], xs[j], fs[j - 1], fs[j]
                 xz = _lobatto(c_lo, c_hi, spec)
                 fz = np.asarray(dg_batch(xz[1:-1]), dtype=float)
