@@ -278,3 +278,29 @@ def test_network_unit2_generic_experiment():
     assert 0.99 < abs(cos) < 1.0 - 1e-8 and dev > 0.0
     assert not r.guarded.any() and r.success
     _unit2_checks(P, r, "generic (experiment)")
+
+
+def test_network_length_forms_under_scaling():
+    """MATH.md §6, unit 2 exact case, S → cS, u → √c u (the same network in rescaled inputs:
+    w̃ → w̃/√c, same lengths g, same ∂_g f, same ‖∇f‖²_{S⁻¹}).  The Lipschitz length form
+    (ζ/μ)²4^{−T_s}|b⁽⁰⁾ − a⁽⁰⁾|² is invariant (same max ratio); the paper's
+    2^{−T_s}ζ|b⁽⁰⁾ − a⁽⁰⁾|/μ² shrinks like 1/c, so its margin disappears at c = 1e6 (it still
+    holds here, ∂_g f being small at T_s = 4) -- as for one halfspace
+    (test_paper_length_bound_is_not_scale_invariant).  Control: ∂_g f² is unchanged."""
+    from bntheory.problems import OneHiddenLayer
+
+    net, W0 = _net()
+    ratios, dgs = {}, {}
+    for c in (1.0, 1e6):
+        netc = OneHiddenLayer(c * net.S, np.sqrt(c) * net.u, net.theta, net.loss, n_gl=8, max_panels=30)
+        P = netc.unit(1, _unit1_parallel(netc))
+        r = gdnp(P, W0[1], 2, 4)
+        dgs[c] = np.asarray(r.dg) ** 2
+        for form in ("paper", "lipschitz"):
+            ch = bounds.network_bound(P, r, length_form=form).check()
+            assert ch.holds
+            ratios[c, form] = ch.max_ratio
+    print(f"network scaling: max ratios {ratios}")
+    np.testing.assert_allclose(dgs[1e6], dgs[1.0], rtol=1e-6)
+    assert ratios[1e6, "lipschitz"] == pytest.approx(ratios[1.0, "lipschitz"], rel=1e-6, abs=1e-12)
+    assert ratios[1e6, "paper"] > 100 * max(ratios[1.0, "paper"], 1e-12)
