@@ -1,7 +1,8 @@
 """Timing of the solvers (issue #4, benchmark): writes benchmarks/solvers.json.
 
 * one GDNP iteration at d = 2000 (Gaussian halfspace, logistic, diagnostics off) vs one dense
-  ``S @ w`` measured in the same run (target ratio ≤ 1.5);
+  ``S @ w`` measured in the same run (target ratio ≤ 1.5), and the same iteration at d = 10 (its
+  d-independent part: length search and bookkeeping);
 * one Rayleigh-GD iteration likewise;
 * iterations/second of Rayleigh-GD and GDNP at d ∈ {100, 1000, 4000};
 * an empirical-data iteration (n = 1e5, d = 100): one BN-GD iteration on EmpiricalHalfspace vs two
@@ -92,6 +93,11 @@ def main():
                     "rayleigh_iteration_s": float(np.median(rays)),
                     "rayleigh_ratio_to_matvec": float(np.median(rays / mvs)),
                     "target_ratio": 1.5}
+    # the d-independent part (length search + bookkeeping): per-iteration cost at d = 10
+    P10, w10 = halfspace(10)
+    d10 = [per_iteration(lambda n: gdnp(P10, w10, n, T_s, diagnostics=False), 2, 22, repeats=1)
+           for _ in range(3 * REPEATS)]
+    out["d2000"]["gdnp_iteration_s_at_d10"] = float(np.median(d10))
     r = gdnp(P, w0, 12, T_s, diagnostics=False)
     out["d2000"]["gdnp_length_evals_per_iteration"] = float(np.mean(r.n_evals))
     out["d2000"]["gdnp_quadrature_calls_per_iteration"] = float(np.mean(r.n_calls))

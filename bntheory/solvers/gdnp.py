@@ -190,7 +190,8 @@ def gdnp(problem, w0, T_d: int, T_s: int, *, L=None, B0: float = 1.0, warm_start
     warm_start : float or None
         Start the bracket search of iteration ``t ≥ 1`` from ``B = warm_start·|g_{t−1}|`` (from
         the previous length; ``B0`` when that is 0 or was capped; ``None``: always ``B0``).  The
-        default factor 2 usually brackets the new root at once (no doubling).  MATH.md §4.4 leaves ``a⁽⁰⁾, b⁽⁰⁾`` free; the
+        default factor 2 usually brackets the new root at once (no doubling); from ``t ≥ 2`` the
+        last two lengths also give the search an expected root window (cost only).  MATH.md §4.4 leaves ``a⁽⁰⁾, b⁽⁰⁾`` free; the
         bracket actually used is recorded (``a0``, ``b0``, ``width0``) and the bounds of
         :mod:`bntheory.bounds` use it.
     max_doublings : int, optional
