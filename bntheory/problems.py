@@ -707,10 +707,15 @@ class OneHiddenLayer(SGeometry):
 
     Every expectation is :math:`k`-dimensional. For :math:`k\le2` (the alternating scheme never
     needs more): a tensor product of composite Gauss--Legendre rules on :math:`[-9,9]` per axis
-    with the Gaussian weight folded in, ``n_gl`` nodes per panel and panel width
-    :math:`\min(1,\pi/(2b_j))`, :math:`b_j=\max_i|B_{ij}|` -- half the distance of the tanh poles
-    (:math:`\tanh` has poles at :math:`i\pi/2`), so each panel converges like
-    :math:`(1+\sqrt2)^{-2n}`. (Deviation from the plan "tensor Gauss--Hermite": a Hermite rule
+    with the Gaussian weight folded in, ``n_gl`` nodes per panel.  :math:`\tanh(p_i)` has its
+    poles at :math:`\Re p_i=0`, :math:`\Im p_i=\pm\pi/2,\dots`, so the panels are *graded*
+    (:func:`_graded_edges`): width :math:`\pi/(2|B_{ij}|)` at unit ``i``'s transition
+    :math:`p_i=0`, growing geometrically away from it (at most half the distance to it, at most
+    1), so a unit of weight :math:`b` costs :math:`O(\log b)` panels, not :math:`O(b)`.  For
+    :math:`k=2` the :math:`\xi` basis is rotated so that the widest unit depends on axis 0 only
+    (graded there); the other units get the uniform width :math:`\pi/(2|B_{ij}|)` on each axis.
+    (Before the grading, a uniform width capped at ``max_panels`` gave the wrong sign of
+    :math:`\partial_gf` for a unit at :math:`|g|\gtrsim30`, tests/test_problems.py.) (Deviation from the plan "tensor Gauss--Hermite": a Hermite rule
     in :math:`\xi` fails for large weights exactly as in MATH §9 pitfall 6; measured: 60 vs 40
     Hermite nodes differ by 3e-4 at :math:`\|B\|\approx2`.) At most ``max_panels`` panels per
     axis; the reported error (difference with a rule of 2/3 the nodes) says when that cap bites.
