@@ -242,6 +242,16 @@ def length_bound(problem, res, *, form: str = "paper") -> BoundTrace:
                       constants={"mu": mu, "zeta": zeta, "T_s": T_s}, reference="MATH.md §4.5")
 
 
+def _constant_on_trace(sup: float, given, name: str, symbol: str, what: str, needs: str) -> float:
+    """``sup`` (the supremum measured on the trace), or the user's ``given`` value checked against it."""
+    if given is None:
+        return sup
+    given = finite_scalar(name, given)
+    if given < sup * (1 - 1e-12):
+        raise ParameterError(f"{symbol} = {given:.6g} is below {what} = {sup:.6g} on the trace: {needs}")
+    return given
+
+
 def phi_from_trace(res, Phi=None) -> float:
     r"""``Φ = sup_t |c₁(w̃_t)|`` on the trace, or a user-given ``Φ`` checked against it (MATH.md §4.5).
 
@@ -260,13 +270,7 @@ def phi_from_trace(res, Phi=None) -> float:
     bntheory.errors.ParameterError: Φ = 0.25 is below sup_t |c₁(w̃_t)| = 0.3 on the trace: the direction bound needs |c₁| ≤ Φ
     """
     sup = float(np.max(np.abs(np.asarray(res["c1"], dtype=float))))
-    if Phi is None:
-        return sup
-    Phi = finite_scalar("Phi", Phi)
-    if Phi < sup * (1 - 1e-12):
-        raise ParameterError(f"Φ = {Phi:.6g} is below sup_t |c₁(w̃_t)| = {sup:.6g} on the trace: "
-                             "the direction bound needs |c₁| ≤ Φ")
-    return Phi
+    return _constant_on_trace(sup, Phi, "Phi", "Φ", "sup_t |c₁(w̃_t)|", "the direction bound needs |c₁| ≤ Φ")
 
 
 def direction_bound(problem, res, *, Phi=None, power: int = 2) -> BoundTrace:
@@ -354,13 +358,7 @@ def C_from_trace(res, C=None) -> float:
     0.09
     """
     sup = float(np.max(np.asarray(res["c1"], dtype=float) ** 2))
-    if C is None:
-        return sup
-    C = finite_scalar("C", C)
-    if C < sup * (1 - 1e-12):
-        raise ParameterError(f"C = {C:.6g} is below sup_t ĉ₁(w̃_t)² = {sup:.6g} on the trace: "
-                             "the network bound needs ĉ₁² ≤ C")
-    return C
+    return _constant_on_trace(sup, C, "C", "C", "sup_t ĉ₁(w̃_t)²", "the network bound needs ĉ₁² ≤ C")
 
 
 def network_bound(unit_problem, res, *, C=None, norm: str = "S_inv", length_form: str = "paper",
