@@ -10,7 +10,10 @@ from bntheory.symbolic import ols
 
 from ._symbolic import section_checks
 
+#: The numerical checks of the section, in report order.
+NUMERICAL: list = []
+
 
 def checks(*, fast: bool = False, seed: int = 0, select=lambda _: True):
-    """Yield the section's derivations (see :func:`proofs_check._symbolic.section_checks`)."""
-    return section_checks(ols, fast=fast, seed=seed, select=select)
+    """Yield the section's results (see :func:`proofs_check._symbolic.section_checks`)."""
+    return section_checks(ols, fast=fast, seed=seed, select=select, numerical=NUMERICAL)

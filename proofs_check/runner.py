@@ -16,12 +16,11 @@ import time
 from pathlib import Path
 from typing import Iterable, TextIO
 
-from bntheory.symbolic.derivation import Derivation
-
-from . import bn, halfspace, network, ols, reparam
+from . import bn, halfspace, network, ols, rayleigh, reparam
 
 #: Sections in report order: (name, module).
-SECTIONS = [("bn", bn), ("reparam", reparam), ("ols", ols), ("halfspace", halfspace), ("network", network)]
+SECTIONS = [("bn", bn), ("reparam", reparam), ("ols", ols), ("rayleigh", rayleigh), ("halfspace", halfspace),
+            ("network", network)]
 
 
 def _environment() -> dict:
@@ -45,21 +44,6 @@ def _environment() -> dict:
     }
 
 
-def _row(d: Derivation) -> dict:
-    v = d.verification
-    return {
-        "id": d.id,
-        "section": d.section,
-        "statement_latex": d.statement_latex,
-        "assumptions": list(d.assumptions),
-        "size": dict(d.size),
-        "method": v.describe(),
-        "status": "pass" if d.passed else "fail",
-        "verification": v.as_dict(),
-        "negative_controls": [c.as_dict() for c in d.controls],
-    }
-
-
 def run(
     *, fast: bool = False, only: str | None = None, seed: int = 0, out: TextIO | None = None
 ) -> dict:
@@ -76,7 +60,7 @@ def run(
     print("-" * len(header), file=out, flush=True)
     for _, module in SECTIONS:
         for d in module.checks(fast=fast, seed=seed, select=select):
-            row = _row(d)
+            row = d.as_dict()
             rows.append(row)
             rejected = sum(c.rejected for c in d.controls)
             print(

@@ -11,6 +11,7 @@ import proofs_check.runner as runner
 from bntheory import __version__
 from bntheory.__main__ import main
 from bntheory.symbolic.derivation import derive
+from proofs_check.result import from_derivation
 
 
 def run_module(*args):
@@ -31,7 +32,7 @@ def test_verify_fast_only_writes_json_and_exits_zero(tmp_path):
     report = json.loads(path.read_text())
     assert [c["id"] for c in report["checks"]] == ["bn.backward.compact"]
     check = report["checks"][0]
-    assert check["status"] == "pass" and check["verification"]["status"] == "proved"
+    assert check["status"] == "pass" and check["evidence"]["verification"]["status"] == "proved"
     assert all(c["status"] == "rejected" for c in check["negative_controls"])
     assert report["summary"] == {"passed": 1, "failed": 0, "negative_controls_rejected": 3, "negative_controls_total": 3}
     assert set(report["environment"]) >= {"python", "numpy", "scipy", "sympy", "platform", "git"}
@@ -48,7 +49,7 @@ def _fake_section(control_true: bool):
     wrong = x if control_true else x + 1  # a "wrong" variant that is in fact right must be caught
 
     def checks(*, fast, seed, select):
-        yield derive("fake.check", "§0", "x = x", x, x, controls=[("variant", x, wrong)])
+        yield from_derivation(derive("fake.check", "§0", "x = x", x, x, controls=[("variant", x, wrong)]))
 
     return types.SimpleNamespace(checks=checks)
 

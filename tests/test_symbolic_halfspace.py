@@ -28,6 +28,7 @@ def ders3():
 
 def test_ids_are_stable(ders3):
     assert list(ders3) == IDS
+    assert list(H.DERIVATION_IDS) == IDS  # what the catalog selects on
 
 
 def test_every_derivation_passes_and_controls_are_refuted(ders3, derivation_id, check_derivation):

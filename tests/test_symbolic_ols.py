@@ -35,6 +35,7 @@ def proved(request):
 
 def test_ids_are_stable(proved):
     assert list(proved) == IDS
+    assert list(ols.DERIVATION_IDS) == IDS  # what the catalog selects on
 
 
 def test_derivation_proved_and_controls_refuted(proved, derivation_id, check_derivation):

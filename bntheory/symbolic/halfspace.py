@@ -75,6 +75,7 @@ from .quadrature import (
 )
 
 __all__ = [
+    "DERIVATION_IDS",
     "SYMBOLIC_LOSSES",
     "divide_common_exp",
     "derive_dividing_exp",
@@ -945,6 +946,26 @@ def derive_dividing_exp(id: str, section: str, statement_latex: str, lhs, rhs, *
 # Named derivations
 # --------------------------------------------------------------------------------------------
 
+
+
+#: The ids of :func:`derivations`, in report order (tests check the two agree).
+DERIVATION_IDS = (
+    "halfspace.stein-structure.exp",
+    "halfspace.stein-lemma.exp",
+    "halfspace.stein-structure.poly",
+    "halfspace.stein-lemma.poly",
+    "halfspace.reduction",
+    "halfspace.bn-gradient",
+    "halfspace.bn-gradient.exp",
+    "halfspace.direction-parallel-rho",
+    "halfspace.direction-norm",
+    "halfspace.gdnp-equals-rayleigh",
+    "halfspace.seed-h",
+    "halfspace.critical-points",
+    "halfspace.critical-line.exp",
+    "halfspace.quadrature.logistic",
+    "halfspace.quadrature.sigmoid",
+)
 
 def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed: int = 0) -> list[Derivation]:
     r"""Every identity of MATH.md §4.2–4.4 at dimension ``d``, each with its negative controls.

@@ -74,6 +74,7 @@ from .ols import rho_grad
 from .quadrature import QUADRATURE_TOL, derive_by_quadrature, gaussian_model, tensor_hermite_rule
 
 __all__ = [
+    "DERIVATION_IDS",
     "SURROGATES",
     "MLPSymbols",
     "mlp_symbols",
@@ -473,6 +474,18 @@ def quadrature_derivation(d: int = 3, m: int = 2, *, seed: int = 0, nodes: int =
 # Named derivations
 # --------------------------------------------------------------------------------------------
 
+
+
+#: The ids of :func:`derivations`, in report order (tests check the two agree).
+DERIVATION_IDS = (
+    "mlp.gradient-structure.exp",
+    "mlp.gradient-structure.poly",
+    "mlp.per-unit-reduction",
+    "mlp.per-unit-reduction.zero",
+    "mlp.critical-points",
+    "mlp.critical-points.singular",
+    "mlp.quadrature.tanh",
+)
 
 def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed: int = 0) -> list[Derivation]:
     r"""Every identity of MATH.md §6 at dimension ``d`` (``m = 2`` units), with negative controls.

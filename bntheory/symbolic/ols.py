@@ -50,6 +50,7 @@ from .reparam import (
 )
 
 __all__ = [
+    "DERIVATION_IDS",
     "LIPSCHITZ",
     "TARGET_MOMENT",
     "derivations",
@@ -314,6 +315,25 @@ def eigensolver_step(d: int, L: sp.Expr = LIPSCHITZ) -> sp.Matrix:
 # Named derivations
 # --------------------------------------------------------------------------------------------
 
+
+
+#: The ids of :func:`derivations`, in report order (tests check the two agree).
+DERIVATION_IDS = (
+    "ols.objective",
+    "ols.objective-bn",
+    "ols.g-star",
+    "ols.convex-in-g",
+    "ols.rho",
+    "ols.rho-grad",
+    "ols.rho-grad-orthogonal",
+    "ols.rho-star",
+    "ols.solution",
+    "ols.rho-gap",
+    "ols.pencil-eigenvalues",
+    "ols.rayleigh-step-closed-form",
+    "ols.rayleigh-step-eigensolver",
+    "ols.rayleigh-step-scale-equivariance",
+)
 
 def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed: int = 0) -> list[Derivation]:
     r"""Every identity of MATH.md §3 and §3.1 at dimension ``d``, each with negative controls.

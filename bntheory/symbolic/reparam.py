@@ -64,6 +64,7 @@ from .geometry import SGeometry, attempt_proof, s_geometry, vector
 from .verify import Relation
 
 __all__ = [
+    "DERIVATION_IDS",
     "LENGTH",
     "SCALE",
     "STEP",
@@ -447,6 +448,22 @@ def bn_gradients(
 # Named derivations
 # --------------------------------------------------------------------------------------------
 
+
+
+#: The ids of :func:`derivations`, in report order (tests check the two agree).
+DERIVATION_IDS = (
+    "reparam.length",
+    "reparam.grad-w",
+    "reparam.grad-g",
+    "reparam.orthogonality",
+    "reparam.scale-invariance",
+    "reparam.grad-scale",
+    "reparam.gd-step-norm",
+    "reparam.norm-split",
+    "reparam.projector-oblique",
+    "reparam.projector-s-orthogonal",
+    "reparam.weight-normalization",
+)
 
 def derivations(*, d: int = 3, prove: bool | None = None, points: int = 8, seed: int = 0) -> list[Derivation]:
     r"""Every identity of MATH.md §2 at dimension ``d``, each with negative controls.
