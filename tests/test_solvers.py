@@ -10,10 +10,10 @@ import pytest
 
 from bntheory import errors
 from bntheory.losses import LOGISTIC, SIGMOID
-from bntheory.solvers.bisection import CAPPED_MAX_DOUBLINGS, bisect_length
+from bntheory.solvers.bisection import CAPPED_MAX_DOUBLINGS, bisect_length, bisect_lengths
 from bntheory.solvers.bngd import bngd
 from bntheory.solvers.gd import gd
-from bntheory.solvers.gdnp import gdnp
+from bntheory.solvers.gdnp import gdnp, scalar_model
 from bntheory.solvers.rayleigh import rayleigh_gd, rayleigh_step
 
 from bntheory.problems import GaussianHalfspace, OLSProblem
@@ -370,27 +370,161 @@ def test_gdnp_generic_path_equals_gaussian_path():
     assert not np.allclose(gdnp(Plain(P), w0, 6, 5).g, r.g, rtol=1e-6)
 
 
-def test_gdnp_warm_start_and_batching():
+def _lockstep_reference(funs, T_s, sides, probes=4, chunk=1024, **kw):
+    """bisect_lengths on the searches ``funs`` next to the sequential bisect_length of each: the
+    entries of the former, and the results (or raised exceptions) of the latter."""
+    got = bisect_lengths(lambda i, g: np.array([funs[k](x) for k, x in zip(i, g)]), T_s, sides,
+                         probes=probes, chunk=chunk, **kw)
+    ref = []
+    for f, side in zip(funs, sides):
+        try:
+            ref.append(bisect_length(f, T_s, side, **kw))
+        except (errors.BracketError, errors.NoFiniteLengthError, errors.NonFiniteError,
+                errors.ParameterError) as exc:
+            ref.append(exc)
+    return got, ref
+
+
+def test_lockstep_bisection_equals_sequential():
+    """bisect_lengths (all searches in shared rounds) decides exactly as bisect_length, search by
+    search: brackets, left end, ∂_g f there, doublings; a search failing (doubling limit, NaN, a
+    bad side) becomes its entry, the others go on; an exact zero at a midpoint or at 0 stops a
+    search early.  Negative control: a lockstep whose values are shifted is not identical."""
+    rng = np.random.default_rng(40)
+    roots = list(rng.uniform(-60.0, 60.0, 9)) + [3.0, -0.75]  # 3 = a midpoint of [0, 4]
+    funs = [(lambda g, r=r: float(np.tanh(g - r) + 0.01 * (g - r))) for r in roots]
+    funs += [lambda g: 0.0 * g,                                  # ∂_g f(0) = 0: g = 0 at once
+             lambda g: -1.0 - 0.0 * g,                           # no sign change: BracketError
+             lambda g: np.nan if g > 5.0 else float(g - 9.0)]    # NaN on the way: NonFiniteError
+    sides = [1.0 if r > 0 else -1.0 for r in roots] + [1.0, 1.0, 1.0]
+    sides[1] = 0.0  # a bad side: ParameterError for that search only
+    for T_s, kw in ((20, {}), (0, {}), (6, {"B0": 4.0, "max_doublings": 8, "probes": 3, "chunk": 5})):
+        got, ref = _lockstep_reference(funs, T_s, sides, **kw)
+        for gr, rr in zip(got, ref):
+            if isinstance(rr, Exception):
+                assert type(gr) is type(rr) and str(gr) == str(rr)
+            else:
+                assert (gr.g, gr.dg, gr.a, gr.b, gr.a0, gr.b0, gr.width0, gr.n_doublings, gr.capped) == \
+                       (rr.g, rr.dg, rr.a, rr.b, rr.a0, rr.b0, rr.width0, rr.n_doublings, rr.capped)
+        kinds = [type(x).__name__ for x in got]
+        assert kinds.count("BisectionResult") == 11 and "BracketError" in kinds and "NonFiniteError" in kinds
+        assert "ParameterError" in kinds
+    assert got[11].g == 0.0 and got[11].n_calls == 1
+    exact = bisect_lengths(lambda i, g: g - 3.0, 6, [1.0], B0=4.0)[0]
+    assert exact.g == exact.b == 3.0 and exact.dg == 0.0 and (exact.n_evals, exact.n_calls) == (5 + 2, 3)  # 0, 4..32; 2; 3
+    # sigmoid-like (no finite length): capped or NoFiniteLengthError, as the sequential search
+    cap_kw = {"max_doublings": 5, "finite_length": False}
+    got, ref = _lockstep_reference([lambda g: -np.exp(-g)] * 2, 3, [1.0, 1.0], on_no_finite_length="cap", **cap_kw)
+    assert got[0].capped and got[0].g == ref[0].g == 32.0 and got[0].width0 == ref[0].width0
+    got, _ = _lockstep_reference([lambda g: -np.exp(-g)], 3, [1.0], **cap_kw)
+    assert isinstance(got[0], errors.NoFiniteLengthError)
+    # negative control: shifted values give other decisions
+    shifted = bisect_lengths(lambda i, g: np.array([funs[k](x + 0.3) for k, x in zip(i, g)]), 20, sides)
+    assert any(isinstance(a, type(b)) and getattr(a, "g", 0) != getattr(b, "g", 0)
+               for a, b in zip(shifted, _lockstep_reference(funs, 20, sides)[1]))
+    for bad, exc in (({"probes": 0}, errors.ParameterError), ({"chunk": 0}, errors.ParameterError),
+                     ({"B0": -1.0}, errors.ParameterError), ({"on_no_finite_length": "x"}, errors.ParameterError),
+                     ({"max_doublings": -1}, errors.ParameterError)):
+        with pytest.raises(exc):
+            bisect_lengths(lambda i, g: g, 3, [1.0], **bad)
+    with pytest.raises(errors.ParameterError, match="T_s"):
+        bisect_lengths(lambda i, g: g, -1, [1.0])
+
+
+def test_gdnp_lockstep_equals_sequential_and_warm_start():
+    """Length schedules (gdnp docstring): the default lockstep run makes the decisions (g, a0, b0,
+    doublings) of the scalar, sequential search (batched=False) from the same bracket B0, and the
+    warm-started per-iteration run has the same direction trace and diagnostics (only the lengths'
+    brackets differ).  The lockstep run's quadrature calls do not grow with T_d; negative
+    controls: the warm start does change the brackets, and a per-search schedule would need
+    calls ∝ T_d."""
     P = make_halfspace(6, 10.0, 0.9, LOGISTIC, seed=32)
     w0 = np.random.default_rng(33).standard_normal(6)
-    r, s = gdnp(P, w0, 10, 16), gdnp(P, w0, 10, 16, batched=False)
+    r = gdnp(P, w0, 10, 16, store_iterates=True)
+    s = gdnp(P, w0, 10, 16, batched=False, store_iterates=True)
+    assert (r.length_schedule, s.length_schedule) == ("lockstep", "per-iteration") and r.warm_start is None
+    for k in ("g", "a0", "b0", "n_doublings", "guarded", "g_zero_step"):  # same decisions
+        np.testing.assert_array_equal(r[k], s[k])
+    # the vectorised quadrature (a matrix product) differs from the scalar one in the last bits,
+    # and the lockstep takes the g-independent form of the step (rounded differently)
+    assert rel_dev(r.w, s.w) < 1e-12
     np.testing.assert_allclose(r.gap, s.gap, rtol=1e-12)
-    for k in ("g", "a0", "b0"):  # same decisions; the batched quadrature (a matrix product)
-        np.testing.assert_array_equal(r[k], s[k])  # differs from the scalar one in the last bits
     np.testing.assert_allclose(r.dg, s.dg, rtol=0, atol=1e-15)
-    np.testing.assert_allclose(r.c1, s.c1, rtol=1e-14)
-    assert np.all(r.n_calls[3:] <= 3) and np.any(r.n_calls[3:] == 2)  # speculative replay + window
-    cold = gdnp(P, w0, 10, 16, warm_start=None)
-    assert cold.n_doublings.sum() > 2 * r.n_doublings.sum()  # warm start: ~no doublings once running
-    # the recorded bracket is what the bounds use (warm: ≈ 2|g_{t−1}|, cold: the next power of 2)
-    np.testing.assert_allclose(r.width0[1:], 2.0 * np.abs(r.g[:-1]) * 2.0 ** r.n_doublings[1:])
-    np.testing.assert_allclose(cold.gap, r.gap, rtol=1e-12)  # directions do not depend on g_t
+    np.testing.assert_allclose(r.c1, s.c1, rtol=1e-13)
+    np.testing.assert_allclose(r.s, s.s, rtol=1e-12)
+    for k in ("dir_grad_sq", "grad_dual_sq", "grad_sq"):
+        np.testing.assert_allclose(r[k], s[k], rtol=1e-9)
+    np.testing.assert_allclose(r.width0, 2.0 ** r.n_doublings)  # cold: B0·2^k, B0 = 1
+    # warm start: per iteration, speculative replay + root window, same direction trace
+    warm = gdnp(P, w0, 10, 16, warm_start=2.0, store_iterates=True)
+    assert warm.length_schedule == "per-iteration" and warm.warm_start == 2.0
+    assert rel_dev(warm.w, s.w) < 1e-12 and rel_dev(warm.w, r.w) < 1e-12
+    np.testing.assert_allclose(warm.gap, r.gap, rtol=1e-12)
+    assert np.all(warm.n_calls[3:] <= 3) and np.any(warm.n_calls[3:] == 2)
+    assert r.n_doublings.sum() > 2 * warm.n_doublings.sum()  # warm: ~no doublings once running
+    np.testing.assert_allclose(warm.width0[1:], 2.0 * np.abs(warm.g[:-1]) * 2.0 ** warm.n_doublings[1:])
+    assert not np.array_equal(warm.b0, r.b0)
+    np.testing.assert_array_equal(gdnp(P, w0, 10, 16, warm_start=2.0, batched=False).g, warm.g)
+    # the lockstep's vectorised calls: doubling rounds + T_s halvings + one for c₁, whatever T_d
+    calls = []
+    orig = scalar_model._vector
+
+    def counting(self, gs, a):
+        calls.append(np.size(gs))
+        return orig(self, gs, a)
+
+    scalar_model._vector = counting
+    try:
+        for T_d in (10, 40):
+            calls.clear()
+            q = gdnp(P, w0, T_d, 16, diagnostics=False)
+            assert len(calls) <= 16 + 4 and sum(calls) == q.n_evals.sum() + T_d + 1
+            assert q.n_calls.max() == len(calls) - 1  # its rounds: every call but the one for c₁
+        calls.clear()
+        gdnp(P, w0, 40, 16, diagnostics=False, warm_start=2.0)
+        assert len(calls) > 40  # control: per-iteration calls
+    finally:
+        scalar_model._vector = orig
     with pytest.raises(errors.ParameterError, match="warm_start must be a positive factor"):
         gdnp(P, w0, 2, 2, warm_start=0.0)
     with pytest.raises(errors.NonFiniteError, match="warm_start"):
         gdnp(P, w0, 2, 2, warm_start=np.nan)
     with pytest.raises(errors.ParameterError, match="batch_depth"):
         bisect_length(lambda g: g - 1.0, 3, 1.0, dg_batch=lambda g: g - 1.0, batch_depth=0)
+
+
+@pytest.mark.parametrize("batched", [True, False])
+def test_gdnp_h_zero_guard_keeps_w(batched, monkeypatch):
+    """MATH.md §4.4: h_t = 0 with uᵀw_t ≠ 0 (c₁(w̃_t) = 0, forced here once at t = 3) keeps
+    w_{t+1} = w_t; the lockstep run, whose direction phase had stepped, goes back to t + 1.  Both
+    schedules then follow the unforced run one step late.  Control: unforced, no guard."""
+    P = make_halfspace(6, 10.0, 0.9, LOGISTIC, seed=34)
+    w0 = np.random.default_rng(35).standard_normal(6)
+    ref = gdnp(P, w0, 8, 12, store_iterates=True, batched=batched)
+    assert not ref.guarded.any()
+    target, hits = ref.a[3], []
+
+    def zero_once(c1, a):  # c₁ = 0 the first time the direction a_3 is met
+        a = np.atleast_1d(a)
+        if not hits and np.any(a == target):
+            hits.append(True)
+            c1 = np.where(a == target, 0.0, c1)
+        return c1
+
+    if batched:
+        orig = scalar_model.c1_points
+        monkeypatch.setattr(scalar_model, "c1_points", lambda self, gs, a: zero_once(orig(self, gs, a), a))
+    else:
+        orig = scalar_model.c1_c2  # c₁ at g_t only: the search's ∂_g f keeps the true c₁
+        monkeypatch.setattr(scalar_model, "dg", lambda self, g, a: (lambda c: c[0] * a + c[1] * g)(orig(self, g, a)))
+        monkeypatch.setattr(scalar_model, "c1_c2", lambda self, g, a: (
+            float(zero_once(np.atleast_1d(orig(self, g, a)[0]), a)[0]), orig(self, g, a)[1]))
+    r = gdnp(P, w0, 8, 12, store_iterates=True, batched=batched)
+    assert hits and r.guarded[3] and r.h[3] == 0.0 and np.isnan(r.s[3]) and r.guarded.sum() == 1
+    np.testing.assert_array_equal(r.w[4], r.w[3])
+    np.testing.assert_array_equal(r.w[:4], ref.w[:4])
+    np.testing.assert_array_equal(r.w[4:], ref.w[3:-1])  # one step late, bit for bit
+    np.testing.assert_array_equal(r.g[4:], ref.g[3:-1])
 
 
 def test_alternating_gdnp_structure_and_errors():

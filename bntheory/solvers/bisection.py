@@ -19,7 +19,8 @@ import numpy as np
 from ..errors import BracketError, NoFiniteLengthError, NonFiniteError, ParameterError
 from ..validation import finite_scalar, int_at_least
 
-__all__ = ["BisectionResult", "bisect_length", "DEFAULT_MAX_DOUBLINGS", "CAPPED_MAX_DOUBLINGS"]
+__all__ = ["BisectionResult", "bisect_length", "bisect_lengths", "in_chunks", "DEFAULT_MAX_DOUBLINGS",
+           "CAPPED_MAX_DOUBLINGS", "LOCKSTEP_CHUNK"]
 
 #: Default doubling limit: ``B`` may grow to ``B₀·2⁶⁰``.
 DEFAULT_MAX_DOUBLINGS = 60
@@ -452,3 +453,185 @@ def _bisect_batched(dg, dg_batch, T_s, side, B, max_doublings, finite_length, on
             else:
                 hi, j = m, 2 * j + 1
     return BisectionResult(lo, flo, lo, hi, a0, b0, b0 - a0, k, n_evals, n_calls=n_calls)
+
+
+#: Most points per vectorised call of :func:`bisect_lengths` (bounds the quadrature's work arrays:
+#: ~256 nodes × 8 bytes per point, 2 MB at 1024; larger calls fall out of cache, measured).
+LOCKSTEP_CHUNK = 1024
+
+
+def in_chunks(fun: Callable, idx: np.ndarray, g: np.ndarray, chunk: int = LOCKSTEP_CHUNK) -> np.ndarray:
+    """``fun(idx, g)`` evaluated ``chunk`` points at a time (1-d arrays of one length)."""
+    if g.size <= chunk:
+        return np.asarray(fun(idx, g), dtype=float)
+    out = np.empty(g.size)
+    for c in range(0, g.size, chunk):
+        out[c:c + chunk] = fun(idx[c:c + chunk], g[c:c + chunk])
+    return out
+
+
+def bisect_lengths(dg_points: Callable, T_s: int, sides, *, B0: float = 1.0,
+                   max_doublings: int = DEFAULT_MAX_DOUBLINGS, finite_length: bool = True,
+                   on_no_finite_length: str = "raise", probes: int = 4,
+                   chunk: int = LOCKSTEP_CHUNK) -> list:
+    r"""``K`` independent searches of :func:`bisect_length`, run in lockstep (MATH.md §4.4).
+
+    Every round makes one vectorised evaluation (split into calls of at most ``chunk`` points)
+    holding, for each unfinished search, either its next ``probes`` doubling probes or its next
+    midpoint; the decisions of each search are then exactly those of the sequential
+    :func:`bisect_length` from the same ``B0`` (the same bracket, left end, ``∂_g f`` there and
+    doublings; only the points the sequential search visits are checked for finiteness).  With
+    ``T_s`` halvings that is ``T_s`` rounds plus the doubling rounds, whatever ``K``: the fixed
+    cost of a vectorised quadrature call is paid once per round instead of once per search.
+    All searches start from the same ``B0``, so those still doubling share ``B``.
+
+    Parameters
+    ----------
+    dg_points : callable
+        ``(idx, g) ↦ ∂_g f`` of search ``idx[i]`` at ``g[i]`` (1-d arrays of one length).
+    T_s : int
+        Halvings per search, ``T_s ≥ 0``.
+    sides : array_like, shape (K,)
+        ``−sign(uᵀw)`` of each search.  An entry other than ±1 makes that search's entry the
+        :class:`ParameterError` :func:`bisect_length` would raise.
+    B0, max_doublings, finite_length, on_no_finite_length
+        As for :func:`bisect_length`.
+    probes : int
+        Doubling probes per round (``≥ 1``); the first round also evaluates ``∂_g f(0)``.
+    chunk : int
+        Most points per call of ``dg_points`` (``≥ 1``): bounds memory for long runs.
+
+    Returns
+    -------
+    list of BisectionResult or Exception
+        Entry ``i``: the result of search ``i`` (``n_evals``: values computed for it,
+        ``n_calls``: rounds it took part in), or the exception the sequential search would have
+        raised (:class:`BracketError`, :class:`NoFiniteLengthError`, :class:`NonFiniteError`,
+        :class:`ParameterError` for a bad side), *not raised*: a caller whose later searches
+        depend on earlier outcomes (GDNP's ``h = 0`` guard) decides which failure counts.
+
+    Raises
+    ------
+    ParameterError
+        ``T_s < 0``, ``max_doublings < 0``, ``B0 ≤ 0``, unknown ``on_no_finite_length``,
+        ``probes < 1``, ``chunk < 1``.
+
+    Examples
+    --------
+    >>> rs = bisect_lengths(lambda i, g: g - np.array([2.9, -2.9])[i], 4, [1.0, -1.0])
+    >>> [(r.a0, r.b0, r.g) for r in rs]
+    [(0.0, 4.0, 2.75), (-4.0, 0.0, -3.0)]
+    """
+    T_s = int_at_least("T_s", T_s, 0)
+    max_doublings = int_at_least("max_doublings", max_doublings, 0)
+    probes = int_at_least("probes", probes, 1)
+    chunk = int_at_least("chunk", chunk, 1)
+    B = finite_scalar("B0", B0)
+    if B <= 0.0:
+        raise ParameterError(f"B0 must be positive, got B0 = {B}")
+    if on_no_finite_length not in ("raise", "cap"):
+        raise ParameterError(f"on_no_finite_length must be 'raise' or 'cap', got {on_no_finite_length!r}")
+    sides = np.asarray(sides, dtype=float).ravel()
+    K = sides.size
+    out: list = [None] * K
+    n_evals = np.zeros(K, dtype=int)
+    n_calls = np.zeros(K, dtype=int)
+    f0 = np.zeros(K)
+    lo, hi, flo, a0, b0 = (np.zeros(K) for _ in range(5))
+    kk = np.zeros(K, dtype=int)
+    left = np.full(K, T_s)
+
+    def fail(i, fn, *args):  # the sequential search's exception for search i, kept (not raised)
+        try:
+            out[i] = fn(*args)  # _no_sign_change may return the capped result
+        except (BracketError, NoFiniteLengthError, NonFiniteError) as exc:
+            out[i] = exc
+
+    ok = (sides == 1.0) | (sides == -1.0)
+    for i in np.flatnonzero(~ok).tolist():
+        out[i] = ParameterError(f"side must be +1 or −1 (that is −sign(uᵀw)), got side = {sides[i]}")
+    # --- doubling rounds: all searches start from B0, so those still doubling share B and k
+    dbl = np.flatnonzero(ok)
+    bis = []  # bracketed searches, to be halved
+    k, first = 0, True
+    while dbl.size:
+        nb = min(probes, max_doublings - k + 1)
+        Bs = B * 2.0 ** np.arange(nb)  # exact: B·2^j, as the sequential B *= 2
+        P = sides[dbl, None] * Bs[None, :]
+        if first:
+            P = np.hstack((np.zeros((dbl.size, 1)), P))
+        V = in_chunks(dg_points, np.repeat(dbl, P.shape[1]), P.ravel(), chunk).reshape(P.shape)
+        n_evals[dbl] += P.shape[1]
+        n_calls[dbl] += 1
+        if first:
+            first = False
+            f0[dbl] = V[:, 0]
+            V = V[:, 1:]
+            fin0 = np.isfinite(f0[dbl])
+            for i in dbl[~fin0].tolist():
+                fail(i, _checked, 0.0, float(f0[i]))
+            for i in dbl[fin0 & (f0[dbl] == 0.0)].tolist():
+                out[i] = BisectionResult(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, int(n_evals[i]),
+                                         n_calls=int(n_calls[i]))
+            keep = fin0 & (f0[dbl] != 0.0)
+            dbl, V = dbl[keep], V[keep]
+        # the sequential search stops at the first probe off sign(∂_g f(0)) or not finite
+        stop = ~np.isfinite(V) | (np.sign(V) != np.sign(f0[dbl])[:, None])
+        hit = stop.any(axis=1)
+        j = stop.argmax(axis=1)
+        fB = V[np.arange(dbl.size), j]
+        for r in np.flatnonzero(hit).tolist():
+            i, jr = int(dbl[r]), int(j[r])
+            if not math.isfinite(fB[r]):
+                fail(i, _checked, float(sides[i] * Bs[jr]), float(fB[r]))
+                continue
+            kk[i] = k + jr
+            if sides[i] > 0:  # the bracket [0, B] or [−B, 0], as the sequential search
+                lo[i], hi[i], flo[i] = 0.0, Bs[jr], f0[i]
+            else:
+                lo[i], hi[i], flo[i] = -Bs[jr], 0.0, fB[r]
+            bis.append(i)
+        if k + nb - 1 == max_doublings:  # the limit: no sign change for the rest
+            for r in np.flatnonzero(~hit).tolist():
+                i = int(dbl[r])
+                fail(i, _no_sign_change, float(sides[i]), float(Bs[-1]), float(f0[i]),
+                     float(V[r, -1]), max_doublings, int(n_evals[i]), int(n_calls[i]),
+                     max_doublings, finite_length, on_no_finite_length)
+            break
+        dbl = dbl[~hit]
+        B, k = Bs[-1] * 2.0, k + nb
+    a0[:], b0[:] = lo, hi
+    # --- halvings: level by level, every bracketed search in the same call (on compact copies)
+    bis = np.array(sorted(bis), dtype=int)
+    L, H, FL = lo[bis], hi[bis], flo[bis]
+    SL = np.sign(FL)
+    for level in range(1, T_s + 1 if bis.size else 0):
+        m = 0.5 * (L + H)
+        fm = in_chunks(dg_points, bis, m, chunk)
+        if not (np.isfinite(fm).all() and fm.all()):  # rare: a non-finite value or an exact root
+            fin = np.isfinite(fm)
+            stopped = bis[~fin | (fm == 0.0)]
+            n_evals[stopped] += level
+            n_calls[stopped] += level
+            for r in np.flatnonzero(~fin).tolist():
+                fail(int(bis[r]), _checked, float(m[r]), float(fm[r]))
+            zero = np.flatnonzero(fin & (fm == 0.0))
+            lo[bis[zero]] = hi[bis[zero]] = m[zero]
+            flo[bis[zero]] = 0.0
+            keep = fin & (fm != 0.0)
+            bis, m, fm, L, H, FL, SL = (v[keep] for v in (bis, m, fm, L, H, FL, SL))
+        sm = np.sign(fm)
+        same = sm == SL
+        L = np.where(same, m, L)
+        FL = np.where(same, fm, FL)
+        SL = np.where(same, sm, SL)
+        H = np.where(same, H, m)
+    lo[bis], hi[bis], flo[bis] = L, H, FL
+    n_evals[bis] += T_s
+    n_calls[bis] += T_s
+    for i in range(K):
+        if out[i] is None:
+            out[i] = BisectionResult(float(lo[i]), float(flo[i]), float(lo[i]), float(hi[i]),
+                                     float(a0[i]), float(b0[i]), float(b0[i] - a0[i]), int(kk[i]),
+                                     int(n_evals[i]), n_calls=int(n_calls[i]))
+    return out

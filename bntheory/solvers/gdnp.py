@@ -19,15 +19,22 @@ direction iterates = Rayleigh-GD iterates) then holds for every ``T_s``.
 Cost.  The population objective depends on the direction only through
 ``a = uᵀw/‖w‖_S`` (MATH.md §4.3), so the whole length search and ``c₁`` are one-dimensional
 Gaussian integrals at fixed ``a``; the only ``O(d²)`` work of an iteration is the single product
-``S @ w``, from which ``‖w‖_S``, ``a`` and ``∇_w f`` are all read.  The length search is
-``d``-independent: warm-started from the previous length and evaluated in two or three
-vectorised quadrature calls (the bisection path predicted from an interpolant of ``∂_g f``, the
-expected root window taken from the last two lengths, and replayed exactly on the values at the
-path's own midpoints, :func:`~bntheory.solvers.bisection.bisect_length`).
+``S @ w``, from which ``‖w‖_S``, ``a`` and ``∇_w f`` are all read.  Since the step
+``s_t ∇_w f(w_t, g_t)`` above does not depend on ``g_t`` whenever ``h_t ≠ 0``, the default
+schedule (``length_schedule = "lockstep"``) runs the algorithm in two phases: first the
+direction iterates (one ``S @ w`` each), then all ``T_d + 1`` length searches together, each
+doubling round and each bisection level of every search in one vectorised quadrature call
+(:func:`~bntheory.solvers.bisection.bisect_lengths`; the same decisions as the sequential
+search), and one more call for ``c₁`` at every ``g_t``.  An ``h_t = 0`` found then with
+``uᵀw_t ≠ 0`` (``c₁(w̃_t) = 0``, measure zero) sends the run back to ``t + 1`` with
+``w_{t+1} = w_t``.  With a ``warm_start`` factor each search depends on the previous length, so
+the searches run per iteration (``"per-iteration"``, two or three vectorised calls each: the
+bisection path predicted from an interpolant of ``∂_g f`` and replayed exactly,
+:func:`~bntheory.solvers.bisection.bisect_length`).
 Diagnostics needing ``S⁻¹`` (the bound's left-hand sides) are computed only with
 ``diagnostics=True``.  Problems without the one-dimensional structure (a network unit, MATH.md
 §6; empirical data, §5) run through the generic path with the problem's own ``dg``, ``h``,
-``grad_w``.
+``grad_w``, per iteration.
 """
 
 from __future__ import annotations
@@ -39,7 +46,8 @@ import numpy as np
 from ..errors import ParameterError
 from ..validation import finite_scalar, int_at_least
 from ._common import check_L, check_start, geometry
-from .bisection import CAPPED_MAX_DOUBLINGS, DEFAULT_MAX_DOUBLINGS, bisect_length
+from .bisection import (CAPPED_MAX_DOUBLINGS, DEFAULT_MAX_DOUBLINGS, BisectionResult, bisect_length,
+                        bisect_lengths, in_chunks)
 from .result import SolverResult
 
 __all__ = ["gdnp", "length_search", "scalar_model"]
@@ -57,9 +65,9 @@ class scalar_model:
 
     The moments come from the problem's quadrature rule (``problem.quad``,
     :mod:`bntheory.gauss`), asked for the two orders the search needs only: scalar calls use the
-    lean :meth:`~bntheory.gauss.GaussRule.kernel`, batched calls (:meth:`dg_batch`) the same
-    kernel on arrays.  Values computed at the current ``a`` are kept, so
-    ``c₁`` at the length the search returns costs nothing.
+    lean :meth:`~bntheory.gauss.GaussRule.kernel`, batched calls (:meth:`dg_batch`,
+    :meth:`dg_points`, :meth:`c1_points`) the same kernel on arrays.  Values computed at the
+    current ``a`` are kept, so ``c₁`` at the length the search returns costs nothing.
 
     Parameters
     ----------
@@ -112,13 +120,27 @@ class scalar_model:
         c1, c2 = self.c1_c2(g, a)
         return c1 * a + c2 * g
 
+    def _vector(self, gs: np.ndarray, a):
+        """The moments at every ``(g, a)`` pair (``a`` a scalar or an array like ``gs``): one call."""
+        return self._kernel.vector(gs * a, np.abs(gs) * np.sqrt(np.maximum(1.0 - a * a, 0.0)))
+
     def dg_batch(self, gs: np.ndarray, a: float) -> np.ndarray:
         """:meth:`dg` at every entry of ``gs`` in one vectorised quadrature call."""
         gs = np.asarray(gs, dtype=float)
-        E1, E2 = self._kernel.vector(gs * a, np.abs(gs) * math.sqrt(max(1.0 - a * a, 0.0)))
+        E1, E2 = self._vector(gs, a)
         self._at(a)
         self._batches.append((gs, E1, E2))  # looked up by `moments` only when asked (c₁ at g_t)
         return (E1 - E2 * gs * a) * a + E2 * gs
+
+    def dg_points(self, gs: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """``∂_g f`` at the pairs ``(gs[i], a[i])`` (several directions) in one vectorised call."""
+        E1, E2 = self._vector(gs, a)
+        return (E1 - E2 * gs * a) * a + E2 * gs
+
+    def c1_points(self, gs: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """``c₁`` at the pairs ``(gs[i], a[i])`` in one vectorised call."""
+        E1, E2 = self._vector(gs, a)
+        return E1 - E2 * gs * a
 
 
 def length_search(model: scalar_model, a: float, T_s: int, *, B0: float = 1.0,
@@ -136,10 +158,14 @@ def length_search(model: scalar_model, a: float, T_s: int, *, B0: float = 1.0,
                    window)
 
 
-def _search(dg, dg_batch, side, T_s, B0, max_doublings, finite_length, on_no_finite_length, window=None):
+def _doubling_limit(max_doublings, finite_length: bool) -> int:
     if max_doublings is None:
-        max_doublings = DEFAULT_MAX_DOUBLINGS if finite_length else CAPPED_MAX_DOUBLINGS
-    return bisect_length(dg, T_s, side, B0=B0, max_doublings=max_doublings,
+        return DEFAULT_MAX_DOUBLINGS if finite_length else CAPPED_MAX_DOUBLINGS
+    return max_doublings
+
+
+def _search(dg, dg_batch, side, T_s, B0, max_doublings, finite_length, on_no_finite_length, window=None):
+    return bisect_length(dg, T_s, side, B0=B0, max_doublings=_doubling_limit(max_doublings, finite_length),
                          finite_length=finite_length, on_no_finite_length=on_no_finite_length,
                          dg_batch=dg_batch, window=window)
 
@@ -152,7 +178,162 @@ def _root_window(g1: float, g2: float):
     return (lo - pad, hi + pad) if lo - pad < hi + pad else None
 
 
-def gdnp(problem, w0, T_d: int, T_s: int, *, L=None, B0: float = 1.0, warm_start: float | None = 2.0,
+# --------------------------------------------------------------------------- shared bookkeeping
+def _put(tr: dict, t: int, br: BisectionResult, c1: float, h: float, a: float) -> None:
+    """Record the length search and ``c₁``, ``h``, ``a`` of point ``t``."""
+    tr["g"][t], tr["dg"][t], tr["a0"][t], tr["b0"][t] = br.g, br.dg, br.a0, br.b0
+    tr["width0"][t], tr["n_doublings"][t], tr["capped"][t] = br.width0, br.n_doublings, br.capped
+    tr["n_evals"][t], tr["n_calls"][t] = br.n_evals, br.n_calls
+    tr["c1"][t], tr["h"][t], tr["a"][t], tr["rho"][t] = c1, h, a, -a * a
+
+
+def _classify(tr: dict, t: int, g: float, h: float, wSw: float, nS: float, L: float) -> str:
+    """Which update MATH.md §4.4 makes at step ``t`` (``"guard"``, ``"step"``, ``"extension"``);
+    records ``s_t`` and the flags."""
+    if h == 0.0:  # the h = 0 guard: ∇_w f = 0 already, or uᵀw_t = 0
+        tr["guarded"][t], tr["s"][t] = True, np.nan
+        return "guard"
+    if g != 0.0:
+        tr["s"][t] = -wSw * nS / (L * g * h)
+        return "step"
+    # g_t = 0 (the left end a^(T_s) is 0, e.g. T_s = 0 with uᵀw_t < 0): s_t is 1/0 and ∇_w f = 0;
+    # s_t ∇_w f does not depend on g_t: its continuous extension (module docstring)
+    tr["g_zero_step"][t], tr["s"][t] = True, np.nan
+    return "extension"
+
+
+def _extension(w, wSw: float, uw: float, proj, L: float):
+    """``w_t − s_t ∇_w f(w_t, g_t) = w_t + (‖w_t‖_S²/(L uᵀw_t))(u − (uᵀw_t/‖w_t‖_S²) S w_t)``,
+    which does not depend on ``g_t`` (Gaussian halfspace, MATH.md §4.3–4.4)."""
+    return w + (wSw / (L * uw)) * proj
+
+
+def _diagnose(problem, G, diag: dict, t: int, wt, dir_grad_sq: float) -> None:
+    gr = problem.grad(wt)
+    diag["dir_grad_sq"][t] = dir_grad_sq
+    diag["grad_dual_sq"][t] = G.dual_norm_sq(gr)
+    diag["grad_sq"][t] = float(gr @ gr)
+
+
+# --------------------------------------------------------------------------- the two schedules
+def _per_iteration(problem, G, model, w, T_d, T_s, L, B0, warm_start, max_doublings,
+                   on_no_finite_length, batched, finite_length, tr, diag, ws):
+    """MATH.md §4.4 literally: search, ``c₁``, step, one iteration after the other.
+    Returns ``(w_{T_d}, ‖w_{T_d}‖_S)``."""
+    S, u = G.S, G.u
+    B = B0
+    for t in range(T_d + 1):
+        if ws is not None:
+            ws.append(w.copy())
+        Sw = S @ w  # the one O(d²) product of the iteration
+        wSw = float(w @ Sw)
+        uw = float(u @ w)
+        nS = math.sqrt(wSw)
+        a = uw / nS
+        proj = u - (uw / wSw) * Sw
+        win = None
+        if warm_start is not None and t >= 2 and not tr["capped"][t - 2:t].any():
+            win = _root_window(tr["g"][t - 1], tr["g"][t - 2])
+        if model is not None:
+            br = length_search(model, a, T_s, B0=B, max_doublings=max_doublings,
+                               on_no_finite_length=on_no_finite_length, batched=batched, window=win)
+            g = br.g
+            c1, _ = model.c1_c2(g, a)
+            h = c1 * uw
+            # ∇_w f(w, g) = (g c₁/‖w‖_S)(u − (uᵀw/‖w‖_S²) S w)      (MATH.md §4.3)
+            grad_w = (g * c1 / nS) * proj
+        else:
+            wc = w.copy()
+            f0 = float(problem.dg(wc, 0.0))
+            side = -float(np.sign(f0)) if f0 != 0.0 else -float(np.sign(a))
+            br = _search(lambda gg: problem.dg(wc, gg),
+                         (lambda gs: np.asarray(problem.dg(wc, gs), dtype=float))
+                         if batched and getattr(problem, "batch_dg", True) else None,
+                         side, T_s, B, max_doublings, finite_length, on_no_finite_length, win)
+            g = br.g
+            h = float(problem.h(wc, g))
+            c1 = h / uw
+            grad_w = np.asarray(problem.grad_w(wc, g), dtype=float)
+        _put(tr, t, br, c1, h, a)
+        if warm_start is not None:
+            B = warm_start * abs(g) if (g != 0.0 and not br.capped) else B0
+        if diag is not None:
+            _diagnose(problem, G, diag, t, (g / nS) * w, wSw * G.dual_norm_sq(grad_w))
+        if t == T_d:
+            break
+        kind = _classify(tr, t, g, h, wSw, nS, L)
+        if kind == "step":
+            w = w - tr["s"][t] * grad_w
+        elif kind == "extension":
+            w = _extension(w, wSw, uw, proj, L)
+    return w, nS
+
+
+def _directions(G, w, L, t0, n, wSw, uw, nS, W, pn):
+    """Direction phase of the lockstep schedule: ``w_t`` for ``t = t0 .. n−1`` from ``w = w_{t0}``
+    with the ``g``-independent step (``h_t ≠ 0`` assumed; ``uᵀw_t = 0`` keeps ``w``, the guard).
+    Fills ``‖w_t‖²_S``, ``uᵀw_t``, ``‖w_t‖_S``, and ``W[t] = w_t``, ``pn[t] = ‖u − (uᵀw_t/‖w_t‖²_S) S
+    w_t‖²_{S⁻¹}`` when given (diagnostics).  Returns ``w_{n−1}``."""
+    S, u = G.S, G.u
+    for t in range(t0, n):
+        if W is not None:
+            W[t] = w
+        Sw = S @ w  # the one O(d²) product of the iteration
+        wSw[t] = q = float(w @ Sw)
+        uw[t] = p = float(u @ w)
+        nS[t] = math.sqrt(q)
+        proj = u - (p / q) * Sw
+        if pn is not None:
+            pn[t] = G.dual_norm_sq(proj)
+        if t < n - 1 and p != 0.0:
+            w = _extension(w, q, p, proj, L)
+    return w
+
+
+def _lockstep(problem, G, model, w, T_d, T_s, L, B0, max_doublings, on_no_finite_length, tr, diag,
+              keep_w):
+    """The two-phase schedule (module docstring).  Returns ``(w_{T_d}, ‖w_{T_d}‖_S, W)`` with
+    ``W`` the iterates ``(T_d + 1, d)`` when ``keep_w`` (else ``None``)."""
+    n = T_d + 1
+    wSw, uw, nS = np.empty(n), np.empty(n), np.empty(n)
+    pn = np.empty(n) if diag is not None else None
+    W = np.empty((n, w.size)) if keep_w else None
+    limit = _doubling_limit(max_doublings, model.finite_length)
+    t0, w_seg = 0, w
+    while True:
+        w = _directions(G, w_seg, L, t0, n, wSw, uw, nS, W, pn)
+        a = uw[t0:] / nS[t0:]
+        res = bisect_lengths(lambda i, g: model.dg_points(g, a[i]), T_s, -np.sign(a), B0=B0,
+                             max_doublings=limit, finite_length=model.finite_length,
+                             on_no_finite_length=on_no_finite_length)
+        gs = np.array([r.g if isinstance(r, BisectionResult) else 0.0 for r in res])
+        c1 = in_chunks(lambda i, g: model.c1_points(g, a[i]), np.arange(gs.size), gs)
+        redo = None
+        for t in range(t0, n):
+            br = res[t - t0]
+            if isinstance(br, Exception):  # the error the sequential run meets at this t
+                raise br
+            h = float(c1[t - t0]) * uw[t]
+            _put(tr, t, br, float(c1[t - t0]), h, float(a[t - t0]))
+            if t < T_d and _classify(tr, t, br.g, h, wSw[t], nS[t], L) == "guard" and uw[t] != 0.0:
+                redo = t
+                break
+        if redo is None:
+            break
+        # h_t = 0 with uᵀw_t ≠ 0 (c₁(w̃_t) = 0): the algorithm keeps w_{t+1} = w_t, the direction
+        # phase stepped; recompute w_t (rare: measure zero) and run again from t + 1
+        w_seg = W[redo] if W is not None else _directions(G, w_seg, L, t0, redo + 1, wSw, uw, nS, None, None)
+        t0 = redo + 1
+    if diag is not None:
+        for t in range(n):
+            g, c = tr["g"][t], tr["c1"][t]
+            # ‖w‖²_S ‖∇_w f‖²_{S⁻¹} with ∇_w f = (g c₁/‖w‖_S) proj (MATH.md §4.3); grad(w̃_t) itself
+            # from the problem (not expanded: its S⁻¹-norm must keep its relative accuracy)
+            _diagnose(problem, G, diag, t, (g / nS[t]) * W[t], wSw[t] * (g * c / nS[t]) ** 2 * pn[t])
+    return w, float(nS[-1]), W
+
+
+def gdnp(problem, w0, T_d: int, T_s: int, *, L=None, B0: float = 1.0, warm_start: float | None = None,
          max_doublings=None, on_no_finite_length: str = "raise", batched: bool = True,
          diagnostics: bool = True, store_iterates: bool = False) -> SolverResult:
     r"""GDNP on a halfspace-type problem, exactly as MATH.md §4.4.
@@ -174,6 +355,18 @@ def gdnp(problem, w0, T_d: int, T_s: int, *, L=None, B0: float = 1.0, warm_start
       its outer loss's flag); ``batch_dg = False`` makes the search sequential (a ``dg`` that
       loops over ``g``).
 
+    Length schedule (recorded in ``length_schedule``; the same algorithm and, from the same
+    bracket, the same decisions):
+
+    * ``"lockstep"``: Gaussian path, ``batched=True`` and ``warm_start=None`` (the default).
+      The direction iterates first (``s_t ∇_w f`` does not depend on ``g_t`` when ``h_t ≠ 0``,
+      MATH.md §4.4), then all length searches together in shared vectorised quadrature calls
+      (module docstring).  Memory: ``O(T_d)`` scalars, and with ``diagnostics`` or
+      ``store_iterates`` the iterates ``(T_d + 1)·d`` floats (the diagnostics need ``w_t`` once
+      ``g_t`` is known).
+    * ``"per-iteration"``: otherwise; search, ``c₁`` and step one iteration after the other
+      (``batched=False``: the scalar, sequential reference).
+
     Parameters
     ----------
     problem : GaussianHalfspace or a problem with the halfspace interface (above)
@@ -188,12 +381,13 @@ def gdnp(problem, w0, T_d: int, T_s: int, *, L=None, B0: float = 1.0, warm_start
     B0 : float
         First half-width of the length bracket ``[0, side·B]`` (MATH.md §4.4).
     warm_start : float or None
-        Start the bracket search of iteration ``t ≥ 1`` from ``B = warm_start·|g_{t−1}|`` (from
-        the previous length; ``B0`` when that is 0 or was capped; ``None``: always ``B0``).  The
-        default factor 2 usually brackets the new root at once (no doubling); from ``t ≥ 2`` the
-        last two lengths also give the search an expected root window (cost only).  MATH.md §4.4 leaves ``a⁽⁰⁾, b⁽⁰⁾`` free; the
-        bracket actually used is recorded (``a0``, ``b0``, ``width0``) and the bounds of
-        :mod:`bntheory.bounds` use it.
+        ``None`` (default): every search starts from ``B0``.  A factor: the search of iteration
+        ``t ≥ 1`` starts from ``B = warm_start·|g_{t−1}|`` (``B0`` when that is 0 or was capped);
+        factor 2 usually brackets the new root at once, and from ``t ≥ 2`` the last two lengths
+        give the search an expected root window (cost only).  Each search then depends on the
+        previous one, so the schedule is ``"per-iteration"``.  MATH.md §4.4 leaves
+        ``a⁽⁰⁾, b⁽⁰⁾`` free; the bracket actually used is recorded (``a0``, ``b0``, ``width0``)
+        and the bounds of :mod:`bntheory.bounds` use it.
     max_doublings : int, optional
         Doubling limit of the bracket search (see :func:`length_search`).
     on_no_finite_length : {"raise", "cap"}
@@ -202,8 +396,10 @@ def gdnp(problem, w0, T_d: int, T_s: int, *, L=None, B0: float = 1.0, warm_start
         ``B·2^CAPPED_MAX_DOUBLINGS``, use that length, flag the iterate in ``capped`` and report
         ``success=False``.  The direction iterates do not depend on ``g_t`` (MATH.md §4.4).
     batched : bool
-        Run the length search from vectorised evaluations of ``∂_g f`` (bit-identical result,
-        see :func:`~bntheory.solvers.bisection.bisect_length`); ignored for a problem with
+        Evaluate ``∂_g f`` vectorised: the lockstep schedule (above), or with ``warm_start`` the
+        per-iteration batched replay (bit-identical to the sequential search,
+        :func:`~bntheory.solvers.bisection.bisect_length`).  ``False``: scalar evaluations, one
+        search after the other (the reference).  No effect for a problem with
         ``batch_dg = False``.
     diagnostics : bool
         Also record ``dir_grad_sq = ‖w_t‖²_S‖∇_w f(w_t,g_t)‖²_{S⁻¹}``,
@@ -219,7 +415,9 @@ def gdnp(problem, w0, T_d: int, T_s: int, *, L=None, B0: float = 1.0, warm_start
         (length ``T_d+1``): ``g, dg, a0, b0, width0, n_doublings, n_evals, n_calls, capped, c1, h,
         a, rho, gap``; per step (length ``T_d``): ``s`` (``nan`` where undefined), ``guarded``
         (the ``h = 0`` guard), ``g_zero_step`` (the ``g_t = 0`` extension); scalars
-        ``T_s, L, mu, rho_star, rho0``.
+        ``T_s, L, mu, rho_star, rho0``, ``path`` (``"gaussian-1d"``/``"generic"``),
+        ``length_schedule``, ``warm_start``.  In the lockstep schedule ``n_calls`` counts the
+        shared rounds a search took part in.
 
     Raises
     ------
@@ -245,97 +443,42 @@ def gdnp(problem, w0, T_d: int, T_s: int, *, L=None, B0: float = 1.0, warm_start
     model = scalar_model(problem) if fast else None
     finite_length = bool(getattr(problem, "finite_optimal_length",
                                  getattr(getattr(problem, "loss", None), "finite_optimal_length", True)))
-    S, u = G.S, G.u
     n = T_d + 1
-    rec = {k: np.empty(n) for k in ("g", "dg", "a0", "b0", "width0", "c1", "h", "a", "rho")}
+    tr = {k: np.empty(n) for k in ("g", "dg", "a0", "b0", "width0", "c1", "h", "a", "rho")}
     for k in ("n_doublings", "n_evals", "n_calls"):
-        rec[k] = np.empty(n, dtype=int)
-    rec["capped"] = np.zeros(n, dtype=bool)
-    s_arr = np.zeros(T_d)
-    guarded = np.zeros(T_d, dtype=bool)
-    g_zero = np.zeros(T_d, dtype=bool)
-    if diagnostics:
-        diag = {k: np.empty(n) for k in ("dir_grad_sq", "grad_dual_sq", "grad_sq")}
-    ws = [] if store_iterates else None
-    B = B0
-    for t in range(n):
-        if store_iterates:
-            ws.append(w.copy())
-        Sw = S @ w  # the one O(d²) product of the iteration
-        wSw = float(w @ Sw)
-        uw = float(u @ w)
-        nS = math.sqrt(wSw)
-        a = uw / nS
-        proj = u - (uw / wSw) * Sw
-        win = None
-        if warm_start is not None and t >= 2 and not rec["capped"][t - 2:t].any():
-            win = _root_window(rec["g"][t - 1], rec["g"][t - 2])
-        if fast:
-            br = length_search(model, a, T_s, B0=B, max_doublings=max_doublings,
-                               on_no_finite_length=on_no_finite_length, batched=batched, window=win)
-            g = br.g
-            c1, _ = model.c1_c2(g, a)
-            h = c1 * uw
-            # ∇_w f(w, g) = (g c₁/‖w‖_S)(u − (uᵀw/‖w‖_S²) S w)      (MATH.md §4.3)
-            grad_w = (g * c1 / nS) * proj
-        else:
-            wc = w.copy()
-            f0 = float(problem.dg(wc, 0.0))
-            side = -float(np.sign(f0)) if f0 != 0.0 else -float(np.sign(a))
-            br = _search(lambda gg: problem.dg(wc, gg),
-                         (lambda gs: np.asarray(problem.dg(wc, gs), dtype=float))
-                         if batched and getattr(problem, "batch_dg", True) else None,
-                         side, T_s, B, max_doublings, finite_length, on_no_finite_length, win)
-            g = br.g
-            h = float(problem.h(wc, g))
-            c1 = h / uw
-            grad_w = np.asarray(problem.grad_w(wc, g), dtype=float)
-        rec["g"][t], rec["dg"][t], rec["a0"][t], rec["b0"][t] = g, br.dg, br.a0, br.b0
-        rec["width0"][t], rec["n_doublings"][t], rec["capped"][t] = br.width0, br.n_doublings, br.capped
-        rec["n_evals"][t], rec["n_calls"][t] = br.n_evals, br.n_calls
-        rec["c1"][t], rec["h"][t], rec["a"][t], rec["rho"][t] = c1, h, a, -a * a
-        if warm_start is not None:
-            B = warm_start * abs(g) if (g != 0.0 and not br.capped) else B0
-        if diagnostics:
-            wt = (g / nS) * w
-            gr = problem.grad(wt)
-            diag["dir_grad_sq"][t] = wSw * G.dual_norm_sq(grad_w)
-            diag["grad_dual_sq"][t] = G.dual_norm_sq(gr)
-            diag["grad_sq"][t] = float(gr @ gr)
-        if t == T_d:
-            break
-        if h == 0.0:  # the h = 0 guard of MATH.md §4.4: ∇_w f = 0 already, or uᵀw_t = 0
-            guarded[t] = True
-            s_arr[t] = np.nan
-        elif g != 0.0:
-            s = -wSw * nS / (L * g * h)
-            s_arr[t] = s
-            w = w - s * grad_w
-        else:
-            # g_t = 0 (the left end a^(T_s) is 0, e.g. T_s = 0 with uᵀw_t < 0): s_t is 1/0 and
-            # ∇_w f = 0, but for a Stein-structured gradient s_t ∇_w f =
-            # −(‖w‖_S²/(L uᵀw))(u − (uᵀw/‖w‖_S²) S w) does not depend on g_t: take that continuous
-            # extension (flagged in `g_zero_step`).
-            g_zero[t] = True
-            s_arr[t] = np.nan
-            w = w + (wSw / (L * uw)) * proj
+        tr[k] = np.empty(n, dtype=int)
+    tr["capped"] = np.zeros(n, dtype=bool)
+    tr["s"] = np.zeros(T_d)
+    tr["guarded"] = np.zeros(T_d, dtype=bool)
+    tr["g_zero_step"] = np.zeros(T_d, dtype=bool)
+    diag = {k: np.empty(n) for k in ("dir_grad_sq", "grad_dual_sq", "grad_sq")} if diagnostics else None
+    lockstep = fast and batched and warm_start is None
+    if lockstep:
+        w, nS, W = _lockstep(problem, G, model, w, T_d, T_s, L, B0, max_doublings, on_no_finite_length,
+                             tr, diag, diagnostics or store_iterates)
+    else:
+        ws = [] if store_iterates else None
+        w, nS = _per_iteration(problem, G, model, w, T_d, T_s, L, B0, warm_start, max_doublings,
+                               on_no_finite_length, batched, finite_length, tr, diag, ws)
+        W = np.array(ws) if store_iterates else None
     rho_star = G.rho_star
-    x = (rec["g"][-1] / nS) * w
-    capped_any = bool(rec["capped"].any())
+    x = (tr["g"][-1] / nS) * w
+    capped_any = bool(tr["capped"].any())
     out = SolverResult(
         x=x, w_final=w, nit=T_d, success=not capped_any,
         message=("length search capped (no finite optimal length): g_t is the cap, the "
                  "direction iterates are unaffected" if capped_any else "ran T_d steps"),
-        method="gdnp", s=s_arr, guarded=guarded, g_zero_step=g_zero, gap=rec["rho"] - rho_star,
-        rho_star=rho_star, rho0=float(rec["rho"][0]), T_s=T_s, T_d=T_d, L=L, mu=G.mu,
-        floor=1e-13 * abs(rho_star), path="gaussian-1d" if fast else "generic", **rec,
+        method="gdnp", gap=tr["rho"] - rho_star,
+        rho_star=rho_star, rho0=float(tr["rho"][0]), T_s=T_s, T_d=T_d, L=L, mu=G.mu,
+        floor=1e-13 * abs(rho_star), path="gaussian-1d" if fast else "generic",
+        length_schedule="lockstep" if lockstep else "per-iteration", warm_start=warm_start, **tr,
     )
-    keys = tuple(rec) + ("gap", "s", "guarded", "g_zero_step")
+    keys = tuple(tr) + ("gap",)
     if diagnostics:
         out.update(diag)
         keys += tuple(diag)
     if store_iterates:
-        out["w"] = np.array(ws)
+        out["w"] = W
         keys += ("w",)
     out["trace_keys"] = keys
     fobj = getattr(problem, "f", None)
