@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterable, TextIO
 
 from . import bn, halfspace, network, ols, rayleigh, reparam
+from .report import summary_line, table_header, table_row, to_latex, to_markdown
 
 #: Sections in report order: (name, module).
 SECTIONS = [("bn", bn), ("reparam", reparam), ("ols", ols), ("rayleigh", rayleigh), ("halfspace", halfspace),
@@ -44,10 +45,9 @@ def _environment() -> dict:
     }
 
 
-def run(
-    *, fast: bool = False, only: str | None = None, seed: int = 0, out: TextIO | None = None
-) -> dict:
-    """Run every selected check, printing one line per check as it finishes; return the report."""
+def run(*, fast: bool = False, only: str | None = None, seed: int = 0, out: TextIO | None = None) -> dict:
+    """Run every selected check with live progress (a line per check as it finishes, in the
+    table's columns); return the report (the dictionary written as ``report.json``)."""
     out = sys.stdout if out is None else out
 
     def select(check_id: str) -> bool:
@@ -55,35 +55,30 @@ def run(
 
     t0 = time.perf_counter()
     rows: list[dict] = []
-    header = f"{'id':44s} {'method':44s} {'verdict':8s} negative controls"
+    header = table_header()
     print(header, file=out)
     print("-" * len(header), file=out, flush=True)
-    for _, module in SECTIONS:
-        for d in module.checks(fast=fast, seed=seed, select=select):
-            row = d.as_dict()
+    for name, module in SECTIONS:
+        live = out.isatty()
+        if live:  # a transient "running" marker on a terminal (erased before each row)
+            print(f"[{name}] running …", file=out, end="\r", flush=True)
+        for result in module.checks(fast=fast, seed=seed, select=select):
+            row = result.as_dict()
             rows.append(row)
-            rejected = sum(c.rejected for c in d.controls)
-            print(
-                f"{d.id:44s} {row['method'][:44]:44s} {row['status']:8s} {rejected}/{len(d.controls)} rejected",
-                file=out,
-                flush=True,
-            )
+            print(("\x1b[K" if live else "") + table_row(row), file=out, flush=True)
+            if live:
+                print(f"[{name}] running …", file=out, end="\r", flush=True)
+        if live:
+            print("\x1b[K", file=out, end="", flush=True)
     summary = {
         "passed": sum(r["status"] == "pass" for r in rows),
         "failed": sum(r["status"] == "fail" for r in rows),
         "negative_controls_rejected": sum(c["status"] == "rejected" for r in rows for c in r["negative_controls"]),
         "negative_controls_total": sum(len(r["negative_controls"]) for r in rows),
     }
-    print(
-        f"\n{summary['passed']} passed, {summary['failed']} failed; negative controls rejected: "
-        f"{summary['negative_controls_rejected']}/{summary['negative_controls_total']} "
-        f"({time.perf_counter() - t0:.1f} s)",
-        file=out,
-        flush=True,
-    )
     from bntheory import __version__
 
-    return {
+    report = {
         "version": __version__,
         "seed": seed,
         "fast": fast,
@@ -93,6 +88,8 @@ def run(
         "summary": summary,
         "seconds": round(time.perf_counter() - t0, 3),
     }
+    print("\n" + summary_line(report), file=out, flush=True)
+    return report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -100,15 +97,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fast", action="store_true", help="smaller explicit sizes (proof rung at m = 4 only)")
     parser.add_argument("--only", metavar="PATTERN", help="run only checks whose id matches (glob or substring)")
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the exact-point sampler (default 0)")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="write the report as JSON")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="write the report as JSON (schema: README)")
+    parser.add_argument("--md", type=Path, metavar="PATH", help="write the report as Markdown")
+    parser.add_argument("--latex", type=Path, metavar="PATH",
+                        help="write a self-contained LaTeX appendix (compiles with pdflatex)")
 
 
 def main_from_args(args: argparse.Namespace) -> int:
     """Run with parsed arguments; exit status 0 only if every check passed."""
     report = run(fast=args.fast, only=args.only, seed=args.seed)
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2, default=str) + "\n")
-        print(f"wrote {args.json}")
+    for path, render in ((args.json, lambda r: json.dumps(r, indent=2) + "\n"), (args.md, to_markdown),
+                         (args.latex, to_latex)):
+        if path is not None:
+            path.write_text(render(report), encoding="utf-8")
+            print(f"wrote {path}")
     if not report["checks"]:
         print(f"no check matches --only {args.only!r}", file=sys.stderr)
         return 2

@@ -323,7 +323,7 @@ MUTATIONS: dict[str, list[tuple[str, sp.Expr]]] = {
         ("flipped sign of the σ² term", DL_DXHAT[i] / sp.sqrt(var_B + eps) - DL_DVAR * 2 * (X[i] - mu_B) / m + DL_DMU / m),
     ],
     "dl_dgamma": [("x for x̂", _sum(DELTA[k] * X[k])), ("flipped sign", -FORMULAS["dl_dgamma"])],
-    "dl_dbeta": [("dropped… divided by m", _S / m), ("flipped sign", -_S)],
+    "dl_dbeta": [("the sum divided by m", _S / m), ("flipped sign", -_S)],
     "compact": [
         ("dropped 1/m", gamma / sigma_hat * (m * DELTA[i] - _S - XHAT[i] * _SX)),
         ("flipped sign of the x̂ term", gamma / (m * sigma_hat) * (m * DELTA[i] - _S + XHAT[i] * _SX)),

@@ -1,0 +1,237 @@
+r"""The report of a ``bntheory verify`` run as a terminal table, Markdown and a LaTeX appendix.
+
+All three are drawn from the report dictionary that is also written as ``report.json`` (its schema
+is documented in the README), never recomputed.
+
+* :func:`table_row` — one line of the live table (id, statement, method, measured, bound, ratio,
+  verdict, negative controls);
+* :func:`to_markdown` — ``report.md``: the summary, the environment and one table per section;
+* :func:`to_latex` — a self-contained LaTeX appendix that compiles with ``pdflatex`` (only the
+  packages of a minimal TeX installation: ``amsmath``, ``amssymb``, ``amsthm``, ``longtable``,
+  ``graphicx``, ``geometry``):
+  each check is a lemma with the derived statement, the method, and a table of its evidence and
+  negative controls.  The body between ``% --- begin body`` and ``% --- end body`` can be pasted
+  into (or ``\input`` by) a paper whose preamble loads the same packages.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+__all__ = ["table_header", "table_row", "to_markdown", "to_latex", "tex_text", "number"]
+
+_COLUMNS = (("id", 40), ("statement", 34), ("method", 30), ("measured", 10), ("bound", 10),
+            ("ratio", 8), ("verdict", 7), ("controls", 0))
+
+
+def number(x) -> str:
+    """A number of the report for display: 4 significant digits; ``—`` for none."""
+    if x is None:
+        return "—"
+    if isinstance(x, str):  # nan / inf are stored as strings in the JSON
+        return x
+    return f"{x:.4g}"
+
+
+def _cut(s: str, n: int) -> str:
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def table_header() -> str:
+    """The header of the live table."""
+    return " ".join(f"{name:{w}s}" if w else name for name, w in _COLUMNS)
+
+
+def table_row(row: dict) -> str:
+    """One check as a line of the live table (``row`` is a check of the report)."""
+    ctl = row["negative_controls"]
+    rejected = sum(c["status"] == "rejected" for c in ctl)
+    cells = (row["id"], row["statement_latex"], row["method"], number(row["measured"]), number(row["bound"]),
+             number(row["ratio"]), row["status"], f"{rejected}/{len(ctl)} rejected")
+    return " ".join(f"{_cut(c, w):{w}s}" if w else c for c, (_, w) in zip(cells, _COLUMNS))
+
+
+def summary_line(report: dict) -> str:
+    """``N passed, M failed; negative controls rejected: k/n (t s)``."""
+    s = report["summary"]
+    return (f"{s['passed']} passed, {s['failed']} failed; negative controls rejected: "
+            f"{s['negative_controls_rejected']}/{s['negative_controls_total']} ({report['seconds']:.1f} s)")
+
+
+def _sections(report: dict):
+    out: dict[str, list] = {}
+    for row in report["checks"]:
+        out.setdefault(row["id"].split(".", 1)[0], []).append(row)
+    return out.items()
+
+
+# --- Markdown --------------------------------------------------------------------------------
+
+def _md_cell(s: str) -> str:
+    return str(s).replace("|", r"\|").replace("\n", " ")
+
+
+def to_markdown(report: dict) -> str:
+    """``report.md``: summary, environment, and per section a table of every check."""
+    env = report["environment"]
+    lines = [f"# bntheory verify — report (bntheory {report['version']})", "",
+             f"**{summary_line(report)}**; seed {report['seed']}" + (", `--fast`" if report.get("fast") else "")
+             + (f", `--only {report['only']}`" if report.get("only") else "") + ".", "",
+             "Environment: " + ", ".join(f"{k} {env[k]}" for k in ("python", "numpy", "scipy", "sympy"))
+             + f"; {env['platform']}; git `{env.get('git') or 'unknown'}`.", "",
+             "A check passes only if its statement holds **and** every negative control (a deliberately "
+             "wrong variant run through the same check) is rejected. Symbolic checks report the rung "
+             "of the verification ladder; numerical checks the worst measured value against the bound.", ""]
+    for section, rows in _sections(report):
+        lines += [f"## {section}", "",
+                  "| id | statement | method | measured | bound | ratio | verdict | negative controls |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for r in rows:
+            ctl = "; ".join(f"{c['description']}: {c['status']}" for c in r["negative_controls"])
+            lines.append("| " + " | ".join(_md_cell(x) for x in (
+                f"`{r['id']}`", f"${r['statement_latex']}$", r["method"], number(r["measured"]),
+                number(r["bound"]), number(r["ratio"]), f"**{r['status']}**", ctl)) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+# --- LaTeX -----------------------------------------------------------------------------------
+
+_TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                "<": r"\ensuremath{<}", ">": r"\ensuremath{>}", "|": r"\ensuremath{|}"}
+_GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "varepsilon", "ζ": "zeta", "η": "eta",
+          "θ": "theta", "κ": "kappa", "λ": "lambda", "μ": "mu", "ν": "nu", "ξ": "xi", "π": "pi", "ρ": "rho",
+          "σ": "sigma", "τ": "tau", "φ": "varphi", "χ": "chi", "ψ": "psi", "ω": "omega", "Γ": "Gamma",
+          "Δ": "Delta", "Θ": "Theta", "Λ": "Lambda", "Π": "Pi", "Σ": "Sigma", "Φ": "Phi", "Ψ": "Psi",
+          "Ω": "Omega"}
+_MATH = {"−": "-", "·": r"\cdot", "×": r"\times", "‖": r"\|", "∥": r"\parallel", "⟂": r"\perp", "⊥": r"\perp",
+         "≤": r"\le", "≥": r"\ge", "≠": r"\ne", "≈": r"\approx", "∈": r"\in", "∂": r"\partial", "∇": r"\nabla",
+         "ℓ": r"\ell", "∞": r"\infty", "→": r"\to", "↦": r"\mapsto", "√": r"\surd", "±": r"\pm", "∑": r"\sum",
+         "⪯": r"\preceq", "≡": r"\equiv", "∝": r"\propto"}
+# runs of super-/subscript characters become one ^{…} / _{…}
+_SUP = {"⁺": "+", "⁻": "-", "⁽": "(", "⁾": ")", "ᵀ": r"\top", "⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4",
+        "ⁿ": "n"}
+_SUB = {"₀": "0", "₁": "1", "₂": "2", "₃": "3", "ᵢ": "i", "ⱼ": "j", "ₜ": "t", "₊": "+", "₋": "-"}
+_MATH.update({k: "\\" + v for k, v in _GREEK.items()})
+_TEXT = {"…": r"\ldots{}", "–": "--", "—": "---", "“": "``", "”": "''", "’": "'", "§": r"\S{}", "é": r"\'e",
+         "ö": r"\"o", "ü": r"\"u", "\u00a0": "~"}
+_ACCENTS = {"\u0303": r"\tilde", "\u0302": r"\hat", "\u0304": r"\bar", "\u0307": r"\dot"}
+
+
+def tex_text(s: str) -> str:
+    r"""Plain text (with the Unicode mathematics of ids, descriptions and notes) as LaTeX text.
+
+    Greek letters and mathematical symbols become ``\ensuremath{…}``; a combining accent
+    (``w̃``, ``σ̂``) puts ``\tilde``/``\hat`` over the preceding character; LaTeX specials are
+    escaped.  A character with no rendering is written as a visible ``[U+XXXX]`` (never dropped),
+    and the tests assert that a full report has none.
+
+    Examples
+    --------
+    >>> tex_text("w̃ = g·w/‖w‖_S, μ ≤ λ₁")
+    '\\ensuremath{\\tilde{w}} = g\\ensuremath{\\cdot}w/\\ensuremath{\\|}w\\ensuremath{\\|}\\_S, \\ensuremath{\\mu} \\ensuremath{\\le} \\ensuremath{\\lambda}\\ensuremath{_{1}}'
+    """
+    out: list[str] = []
+    script = None  # (kind, [contents]) of an open run of super-/subscripts
+    for ch in s + "\0":
+        kind = "^" if ch in _SUP else "_" if ch in _SUB else None
+        if script and kind != script[0]:
+            out.append(rf"\ensuremath{{{script[0]}{{{''.join(script[1])}}}}}")
+            script = None
+        if kind:
+            script = script or (kind, [])
+            script[1].append((_SUP if kind == "^" else _SUB)[ch])
+            continue
+        if ch == "\0":
+            break
+        if ch in _ACCENTS and out:
+            prev = out.pop()
+            inner = prev[len(r"\ensuremath{"):-1] if prev.startswith(r"\ensuremath{") else prev
+            out.append(rf"\ensuremath{{{_ACCENTS[ch]}{{{inner}}}}}")
+        elif ch in _TEX_SPECIAL:
+            out.append(_TEX_SPECIAL[ch])
+        elif ch in _MATH:
+            out.append(rf"\ensuremath{{{_MATH[ch]}}}")
+        elif ch in _TEXT:
+            out.append(_TEXT[ch])
+        elif ord(ch) < 128:
+            out.append(ch)
+        else:
+            out.append(f"[U+{ord(ch):04X} {unicodedata.name(ch, '?')}]")
+    return "".join(out)
+
+
+_PREAMBLE = r"""\documentclass[10pt]{article}
+\usepackage[margin=2cm]{geometry}
+\usepackage{amsmath,amssymb,amsthm}
+\usepackage{longtable}
+\usepackage{graphicx}
+\newtheorem{result}{Result}
+% a displayed statement wider than the line is scaled down to the line width
+\newsavebox{\stmtbox}
+\newcommand{\statement}[1]{\sbox{\stmtbox}{$\displaystyle #1$}\par\smallskip\noindent\hfil
+  \ifdim\wd\stmtbox>\linewidth\resizebox{\linewidth}{!}{\usebox{\stmtbox}}\else\usebox{\stmtbox}\fi\hfil\par\smallskip}
+\allowdisplaybreaks
+\begin{document}
+"""
+
+
+def _tex_number(x) -> str:
+    return tex_text(number(x)) if number(x) != "—" else "---"
+
+
+def _evidence_rows(row: dict) -> list[tuple[str, str]]:
+    """Flat (key, value) pairs of a check's evidence for the appendix table (nested keys dotted)."""
+    out: list[tuple[str, str]] = []
+
+    def walk(prefix, v):
+        if isinstance(v, dict):
+            for k, x in v.items():
+                walk(f"{prefix}.{k}" if prefix else str(k), x)
+        elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            for i, x in enumerate(v):
+                walk(f"{prefix}[{i}]", x)
+        elif v is not None:
+            out.append((prefix, _cut(v if isinstance(v, str) else (number(v) if isinstance(v, float) else str(v)), 90)))
+
+    walk("", row["evidence"])
+    return out
+
+
+def to_latex(report: dict) -> str:
+    """A self-contained LaTeX appendix: one result per check (statement, method, evidence, controls)."""
+    s = report["summary"]
+    env = report["environment"]
+    body = [r"% --- begin body",
+            r"\section*{Appendix: machine-checked statements}",
+            tex_text(f"Generated by bntheory {report['version']} (`bntheory verify`, seed {report['seed']}"
+                     + (", --fast" if report.get("fast") else "") + f"). {s['passed']} statements pass, "
+                     f"{s['failed']} fail; {s['negative_controls_rejected']} of {s['negative_controls_total']} "
+                     f"negative controls are rejected. Python {env['python']}, NumPy {env['numpy']}, SciPy "
+                     f"{env['scipy']}, SymPy {env['sympy']}; git {env.get('git') or 'unknown'}."),
+            "",
+            tex_text("A statement passes only if it holds and every negative control (a deliberately wrong "
+                     "variant run through the same check) is rejected. Symbolic statements are proved "
+                     "(rational-function normal form) or checked at exact rational points; numerical "
+                     "statements compare the measured quantity with the theorem's bound on the same "
+                     "trace, above a stated precision floor."), ""]
+    for section, rows in _sections(report):
+        body.append(rf"\subsection*{{{tex_text(section)}}}")
+        for r in rows:
+            body += [rf"\begin{{result}}[{tex_text(r['id'])}; {tex_text(r['section'])}]\mbox{{}}",
+                     r"\statement{" + r["statement_latex"] + "}"]
+            if r.get("assumptions"):
+                body.append(tex_text("Assumptions: " + "; ".join(r["assumptions"]) + "."))
+            body += [r"\end{result}",
+                     r"\noindent\textbf{Method.} " + tex_text(r["method"])
+                     + rf". \textbf{{Verdict:}} {r['status']}.", "",
+                     r"\begin{longtable}{@{}p{0.34\textwidth}p{0.6\textwidth}@{}}", r"\hline"]
+            if r.get("kind") == "numerical":
+                body += [f"{k} & {_tex_number(r[k])}" + r" \\" for k in ("measured", "bound", "ratio")]
+            body += [tex_text(k) + " & " + tex_text(v) + r" \\" for k, v in _evidence_rows(r)]
+            body += [r"\hline \textit{negative control} & \textit{verdict} \\"]
+            body += [tex_text(c["description"]) + " & " + c["status"] + r" \\" for c in r["negative_controls"]]
+            body += [r"\hline", r"\end{longtable}", ""]
+    body.append(r"% --- end body")
+    return _PREAMBLE + "\n".join(body) + "\n\\end{document}\n"
