@@ -21,8 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
     verify = sub.add_parser(
         "verify",
         help="check every derivation with its negative controls; exit non-zero on any failure",
-        description="Run the proof-check catalog (MATH.md §1 at this version): every statement is "
-        "verified on the proof rung or at exact points, and every negative control must be refuted.",
+        description="Run the proof-check catalog (MATH.md §1–§6): every identity is verified on the "
+        "proof rung or at exact points, every theorem's bound is evaluated on solver traces, and every "
+        "negative control must be rejected. Writes report.json / report.md / a LaTeX appendix on request.",
     )
     add_arguments(verify)
     return parser

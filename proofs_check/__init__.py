@@ -1,6 +1,7 @@
 """The catalog of checks behind ``bntheory verify``: one module per section of MATH.md.
 
-Each module exposes ``checks(*, fast: bool, seed: int)`` returning the section's checks as
-:class:`bntheory.symbolic.derivation.Derivation` objects (statement, rung, negative controls).
+Each module exposes ``checks(*, fast: bool, seed: int, select)`` yielding the section's results as
+:class:`proofs_check.result.CheckResult` objects (statement, method, measured/bound/ratio, evidence,
+negative controls): its symbolic derivations and its numerical checks (``NUMERICAL``).
 Run it with ``bntheory verify`` or ``python -m proofs_check``.
 """
