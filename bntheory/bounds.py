@@ -24,7 +24,7 @@ from .validation import as_finite_array, finite_scalar, spd_matrix
 __all__ = [
     "BoundTrace", "ols_bound", "gd_ols_bound", "pencil_sigma", "pencil_ratio_bound",
     "ols_ratio_bound", "length_bound", "phi_from_trace", "direction_bound", "halfspace_bound",
-    "C_from_trace", "network_bound", "REL_FLOOR", "LENGTH_FLOOR",
+    "C_from_trace", "C_projected_from_trace", "network_bound", "REL_FLOOR", "LENGTH_FLOOR",
 ]
 
 #: Relative precision floor on Rayleigh gaps (× |ρ*|), MATH.md §9.1.
@@ -359,6 +359,33 @@ def C_from_trace(res, C=None) -> float:
     """
     sup = float(np.max(np.asarray(res["c1"], dtype=float) ** 2))
     return _constant_on_trace(sup, C, "C", "C", "sup_t ĉ₁(w̃_t)²", "the network bound needs ĉ₁² ≤ C")
+
+
+def C_projected_from_trace(res) -> float:
+    r"""``C_P = sup_t ‖P_t ∇_{w̃⁽ⁱ⁾} f(w̃_t)‖²_{S⁻¹} / (ρ(w_t) − ρ*)`` on a unit's GDNP trace (MATH.md §6).
+
+    ``P_t`` is the ``S⁻¹``-orthogonal projector of :meth:`~bntheory.problems.SGeometry.projected_u_coefficient`;
+    by the ``S⁻¹`` split (MATH.md §2, §4.5) ``‖P_t∇f‖²_{S⁻¹} = ‖∇f‖²_{S⁻¹} − (∂_g f)²``, read off the
+    trace's ``grad_dual_sq`` and ``dg`` (``diagnostics=True``).  When every other unit is zero or
+    parallel to ``S⁻¹u`` the projected gradient is ``ĉ₁ P_t u`` and ``C_P = sup_t ĉ₁² =``
+    :func:`C_from_trace`.  Otherwise (a unit ``i ≥ 2`` of the ``1..m`` scheme after finitely many
+    steps of the units before it) ``‖P_t∇f‖²`` exceeds ``ĉ₁²(ρ − ρ*)`` by the part of the gradient
+    outside ``span{u, S w̃⁽ⁱ⁾}``, and ``C = sup ĉ₁²`` does **not** make the direction term an upper
+    bound (tests/test_network.py: unit 2, ratio 1.0058 at ``t = 0``); ``C_P`` is the constant
+    that does, at the iterates where ``ρ(w_t) − ρ* > 10⁻⁷|ρ*|`` (MATH.md §9.1; nearer the optimum
+    the quotient is noise and is skipped).
+
+    Raises
+    ------
+    ParameterError
+        If no iterate of the trace is above that floor.
+    """
+    gap = np.asarray(res["gap"], dtype=float)
+    proj = np.asarray(res["grad_dual_sq"], dtype=float) - np.asarray(res["dg"], dtype=float) ** 2
+    ok = gap > REL_FLOOR * abs(float(res["rho_star"]))
+    if not ok.any():
+        raise ParameterError("C_P needs an iterate with ρ(w_t) − ρ* above the precision floor; none on this trace")
+    return float(np.max(np.maximum(proj[ok], 0.0) / gap[ok]))
 
 
 def network_bound(unit_problem, res, *, C=None, norm: str = "S_inv", length_form: str = "paper",

@@ -719,7 +719,9 @@ class OneHiddenLayer(SGeometry):
     in :math:`\xi` fails for large weights exactly as in MATH §9 pitfall 6; measured: 60 vs 40
     Hermite nodes differ by 3e-4 at :math:`\|B\|\approx2`.) At most ``max_panels`` panels per
     axis; the reported error (difference with a rule of 2/3 the nodes) says when that cap bites.
-    For :math:`k\ge3`: Monte Carlo with ``n_mc`` samples and a reported standard error.
+    For :math:`k>` ``quad_max_rank`` (default 2, so :math:`k\ge3`): Monte Carlo with ``n_mc``
+    fixed draws and a reported standard error per entry (:meth:`_monte_carlo`; honest against the
+    quadrature and an independent reference, tests/test_network.py).
 
     Parameters
     ----------
@@ -734,8 +736,12 @@ class OneHiddenLayer(SGeometry):
     max_panels : int
         Cap on panels per axis (k ≤ 2).
     n_mc : int
+        Monte Carlo draws (rank above ``quad_max_rank``), at least 100.
     rng : None, int or Generator
         Seed of the Monte Carlo draws (fixed at construction: same seed → same numbers).
+    quad_max_rank : {0, 1, 2}
+        Largest rank integrated by the tensor rule; higher ranks go to Monte Carlo (``0`` forces
+        Monte Carlo for every nonzero rank: a cross-check of the two paths).
     """
 
     def __init__(self, S, u, theta, loss=LOGISTIC, *, n_gl: int = 16, max_panels: int = 120,
