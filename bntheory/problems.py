@@ -226,6 +226,10 @@ class SGeometry:
     def grad(self, w_tilde):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def value_and_grad(self, w_tilde):
+        """``(f(w̃), ∇f(w̃))``; classes that can share work between the two override it."""
+        return float(self.f(w_tilde)), self.grad(w_tilde)
+
     def _map_g(self, fun, w, g):
         g_arr, scalar = _g_array(g)
         vals = [fun(float(gi)) for gi in g_arr.ravel()]
@@ -585,6 +589,11 @@ class EmpiricalHalfspace(SGeometry):
     def grad(self, w_tilde) -> np.ndarray:
         q = self.Z @ self._vec("w_tilde", w_tilde)
         return self.Z.T @ self.loss.d1(q) / self.n
+
+    def value_and_grad(self, w_tilde):
+        """``(f(w̃), ∇f(w̃))`` from the two passes of the gradient (``Z w̃`` and ``Zᵀ φ'``)."""
+        q = self.Z @ self._vec("w_tilde", w_tilde)
+        return float(np.mean(self.loss.phi(q))), self.Z.T @ self.loss.d1(q) / self.n
 
     def _c2_at_zero(self) -> float:
         return float(self.loss.d2(0.0))

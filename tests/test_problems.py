@@ -331,6 +331,23 @@ def test_empirical_from_xy():
         EmpiricalHalfspace.from_xy(X, y[:-1], "logistic")
 
 
+def test_value_and_grad_is_f_and_grad_and_bngd_records_it():
+    """The shared-pass ``value_and_grad`` (one Z pass for both) equals ``f`` and ``grad``; BN-GD
+    records that value (control: the value at the wrong point differs)."""
+    from bntheory.solvers.bngd import bngd
+
+    rng = np.random.default_rng(6)
+    E = EmpiricalHalfspace(sample_z("laplace", 500, np.eye(3), np.array([0.3, 0.0, 0.1]), rng=rng), LOGISTIC)
+    G = random_problem("halfspace", 3, 4.0, 9, loss=LOGISTIC, uSu=0.5)
+    wt = np.array([0.5, -1.0, 0.8])
+    for P in (E, G):  # the data override and the generic default
+        f, gr = P.value_and_grad(wt)
+        assert f == pytest.approx(P.f(wt), rel=1e-15) and np.allclose(gr, P.grad(wt), rtol=1e-15, atol=0)
+        assert f != pytest.approx(P.f(1.1 * wt), rel=1e-6)
+    r = bngd(E, [1.0, 0.5, -0.2], 1.3, 3, eta_w=0.5, eta_g=0.5, diagnostics=False)
+    assert r.f[-1] == pytest.approx(E.f(r.x), rel=1e-14)
+
+
 def test_empirical_h_uses_projected_coefficient():
     P = PROBLEMS[4]
     w, g = _wg(P, 0)

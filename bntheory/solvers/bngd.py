@@ -20,8 +20,11 @@ from .result import SolverResult
 __all__ = ["bngd", "bn_gradients"]
 
 
-def bn_gradients(problem, S, w, g):
+def bn_gradients(problem, S, w, g, *, with_value: bool = False):
     r"""``(∇_w f_BN(w, g), ∂_g f_BN(w, g), w̃, ∇f(w̃))`` by the chain rule of MATH.md §2.
+
+    With ``with_value``, ``f(w̃)`` is appended, from ``problem.value_and_grad`` (for data,
+    the same two passes over the samples as the gradient alone).
 
     Examples
     --------
@@ -37,10 +40,14 @@ def bn_gradients(problem, S, w, g):
     wSw = float(w @ Sw)
     nS = np.sqrt(wSw)
     wt = (g / nS) * w
-    grad = problem.grad(wt)
+    if with_value:
+        f, grad = problem.value_and_grad(wt)
+    else:
+        grad = problem.grad(wt)
     wg = float(w @ grad)
     grad_w = (g / nS) * (grad - (wg / wSw) * Sw)
-    return grad_w, float(wg / nS), wt, grad
+    out = (grad_w, float(wg / nS), wt, grad)
+    return out + (f,) if with_value else out
 
 
 def bngd(problem, w0, g0: float, n_iter: int, *, eta_w: float, eta_g: float,
@@ -91,12 +98,16 @@ def bngd(problem, w0, g0: float, n_iter: int, *, eta_w: float, eta_g: float,
     rec = {k: np.empty(n) for k in ("g", "w_norm", "rho", "grad_w_sq", "dg", "f")}
     if diagnostics:
         rec["grad_dual_sq"] = np.empty(n)
+    has_value = getattr(problem, "value_and_grad", None) is not None
     fobj = getattr(problem, "f", None)
     for t in range(n):
-        grad_w, dg, wt, grad = bn_gradients(problem, G.S, w, g)
+        if has_value:  # f(w̃_t) from the gradient's own passes (data: two passes over Z in all)
+            grad_w, dg, wt, grad, rec["f"][t] = bn_gradients(problem, G.S, w, g, with_value=True)
+        else:
+            grad_w, dg, wt, grad = bn_gradients(problem, G.S, w, g)
+            rec["f"][t] = float(fobj(wt)) if fobj is not None else np.nan
         rec["g"][t], rec["w_norm"][t], rec["rho"][t] = g, np.linalg.norm(w), G.rho(w)
         rec["grad_w_sq"][t], rec["dg"][t] = float(grad_w @ grad_w), dg
-        rec["f"][t] = float(fobj(wt)) if fobj is not None else np.nan
         if diagnostics:
             rec["grad_dual_sq"][t] = G.dual_norm_sq(grad)
         if t == n_iter:
