@@ -370,11 +370,11 @@ def test_gdnp_generic_path_equals_gaussian_path():
     assert not np.allclose(gdnp(Plain(P), w0, 6, 5).g, r.g, rtol=1e-6)
 
 
-def _lockstep_reference(funs, T_s, sides, probes=4, chunk=1024, **kw):
+def _lockstep_reference(funs, T_s, sides, probes=4, chunk=1024, levels=1, **kw):
     """bisect_lengths on the searches ``funs`` next to the sequential bisect_length of each: the
     entries of the former, and the results (or raised exceptions) of the latter."""
     got = bisect_lengths(lambda i, g: np.array([funs[k](x) for k, x in zip(i, g)]), T_s, sides,
-                         probes=probes, chunk=chunk, **kw)
+                         probes=probes, chunk=chunk, levels=levels, **kw)
     ref = []
     for f, side in zip(funs, sides):
         try:
@@ -395,10 +395,13 @@ def test_lockstep_bisection_equals_sequential():
     funs = [(lambda g, r=r: float(np.tanh(g - r) + 0.01 * (g - r))) for r in roots]
     funs += [lambda g: 0.0 * g,                                  # ∂_g f(0) = 0: g = 0 at once
              lambda g: -1.0 - 0.0 * g,                           # no sign change: BracketError
-             lambda g: np.nan if g > 5.0 else float(g - 9.0)]    # NaN on the way: NonFiniteError
-    sides = [1.0 if r > 0 else -1.0 for r in roots] + [1.0, 1.0, 1.0]
+             lambda g: np.nan if g > 5.0 else float(g - 9.0),    # NaN on the way: NonFiniteError
+             lambda g: np.nan if 5.0 < g < 7.0 else g - 6.5,     # NaN at a midpoint (6)
+             lambda g: np.nan if 6.4 < g < 6.6 else g - 7.3]     # NaN at 6.5: in a tree, not visited
+    sides = [1.0 if r > 0 else -1.0 for r in roots] + [1.0] * 5
     sides[1] = 0.0  # a bad side: ParameterError for that search only
-    for T_s, kw in ((20, {}), (0, {}), (6, {"B0": 4.0, "max_doublings": 8, "probes": 3, "chunk": 5})):
+    for T_s, kw in ((20, {}), (0, {}), (20, {"levels": 3}), (6, {"levels": 4}),
+                    (6, {"B0": 4.0, "max_doublings": 8, "probes": 3, "chunk": 5, "levels": 2})):
         got, ref = _lockstep_reference(funs, T_s, sides, **kw)
         for gr, rr in zip(got, ref):
             if isinstance(rr, Exception):
@@ -407,11 +410,16 @@ def test_lockstep_bisection_equals_sequential():
                 assert (gr.g, gr.dg, gr.a, gr.b, gr.a0, gr.b0, gr.width0, gr.n_doublings, gr.capped) == \
                        (rr.g, rr.dg, rr.a, rr.b, rr.a0, rr.b0, rr.width0, rr.n_doublings, rr.capped)
         kinds = [type(x).__name__ for x in got]
-        assert kinds.count("BisectionResult") == 11 and "BracketError" in kinds and "NonFiniteError" in kinds
+        n_nan = 2 if T_s >= 2 else 1  # the NaN at the midpoint 6 is met at the second halving
+        assert kinds.count("NonFiniteError") == n_nan and kinds.count("BisectionResult") == 14 - n_nan
+        assert "BracketError" in kinds
         assert "ParameterError" in kinds
     assert got[11].g == 0.0 and got[11].n_calls == 1
-    exact = bisect_lengths(lambda i, g: g - 3.0, 6, [1.0], B0=4.0)[0]
-    assert exact.g == exact.b == 3.0 and exact.dg == 0.0 and (exact.n_evals, exact.n_calls) == (5 + 2, 3)  # 0, 4..32; 2; 3
+    exact = bisect_lengths(lambda i, g: g - 3.0, 6, [1.0], B0=4.0, levels=1)[0]
+    assert exact.g == exact.b == 3.0 and exact.dg == 0.0
+    assert (exact.n_evals, exact.n_calls) == (7 + 2, 3)  # 0 and 4..128; 2; 3 (a zero: stop)
+    exact = bisect_lengths(lambda i, g: g - 3.0, 6, [1.0], B0=4.0, levels=3)[0]
+    assert exact.g == 3.0 and (exact.n_evals, exact.n_calls) == (7 + 7, 2)  # one tree of 7 midpoints
     # sigmoid-like (no finite length): capped or NoFiniteLengthError, as the sequential search
     cap_kw = {"max_doublings": 5, "finite_length": False}
     got, ref = _lockstep_reference([lambda g: -np.exp(-g)] * 2, 3, [1.0, 1.0], on_no_finite_length="cap", **cap_kw)
@@ -423,6 +431,7 @@ def test_lockstep_bisection_equals_sequential():
     assert any(isinstance(a, type(b)) and getattr(a, "g", 0) != getattr(b, "g", 0)
                for a, b in zip(shifted, _lockstep_reference(funs, 20, sides)[1]))
     for bad, exc in (({"probes": 0}, errors.ParameterError), ({"chunk": 0}, errors.ParameterError),
+                     ({"levels": 0}, errors.ParameterError),
                      ({"B0": -1.0}, errors.ParameterError), ({"on_no_finite_length": "x"}, errors.ParameterError),
                      ({"max_doublings": -1}, errors.ParameterError)):
         with pytest.raises(exc):
@@ -455,6 +464,7 @@ def test_gdnp_lockstep_equals_sequential_and_warm_start():
     for k in ("dir_grad_sq", "grad_dual_sq", "grad_sq"):
         np.testing.assert_allclose(r[k], s[k], rtol=1e-9)
     np.testing.assert_allclose(r.width0, 2.0 ** r.n_doublings)  # cold: B0·2^k, B0 = 1
+    assert r.fun == pytest.approx(P.f(r.x), rel=1e-12) and s.fun == pytest.approx(r.fun, rel=1e-12)
     # warm start: per iteration, speculative replay + root window, same direction trace
     warm = gdnp(P, w0, 10, 16, warm_start=2.0, store_iterates=True)
     assert warm.length_schedule == "per-iteration" and warm.warm_start == 2.0

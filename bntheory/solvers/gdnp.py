@@ -120,6 +120,12 @@ class scalar_model:
         c1, c2 = self.c1_c2(g, a)
         return c1 * a + c2 * g
 
+    def value(self, g: float, a: float) -> float:
+        """``f(w̃) = E[φ(q)]``, ``q ~ N(g a, g²(1 − a²))`` (MATH.md §4.3): the objective at
+        ``w̃ = g w/‖w‖_S`` without another ``O(d²)`` product for ``‖w̃‖_S``."""
+        s = abs(g) * math.sqrt(max(1.0 - a * a, 0.0))
+        return float(self._quad.kernel(self.loss, (0,))(g * a, s)[0])
+
     def _vector(self, gs: np.ndarray, a):
         """The moments at every ``(g, a)`` pair (``a`` a scalar or an array like ``gs``): one call."""
         return self._kernel.vector(gs * a, np.abs(gs) * np.sqrt(np.maximum(1.0 - a * a, 0.0)))
@@ -411,7 +417,8 @@ def gdnp(problem, w0, T_d: int, T_s: int, *, L=None, B0: float = 1.0, warm_start
     Returns
     -------
     SolverResult
-        ``x = w̃_{T_d}``, ``fun = f(w̃_{T_d})`` (if the problem has ``f``), ``w_final``; per point
+        ``x = w̃_{T_d}``, ``fun = f(w̃_{T_d})`` (if the problem has ``f``; on the Gaussian path from
+        its 1-D reduction at ``(g_{T_d}, a_{T_d})``), ``w_final``; per point
         (length ``T_d+1``): ``g, dg, a0, b0, width0, n_doublings, n_evals, n_calls, capped, c1, h,
         a, rho, gap``; per step (length ``T_d``): ``s`` (``nan`` where undefined), ``guarded``
         (the ``h = 0`` guard), ``g_zero_step`` (the ``g_t = 0`` extension); scalars
@@ -482,5 +489,8 @@ def gdnp(problem, w0, T_d: int, T_s: int, *, L=None, B0: float = 1.0, warm_start
         keys += ("w",)
     out["trace_keys"] = keys
     fobj = getattr(problem, "f", None)
-    out["fun"] = float(fobj(x)) if fobj is not None else float("nan")
+    if fast:  # ‖w̃‖_S = |g| and a are known: f(w̃) from the 1-D reduction (saves an S-product)
+        out["fun"] = model.value(float(tr["g"][-1]), float(tr["a"][-1]))
+    else:
+        out["fun"] = float(fobj(x)) if fobj is not None else float("nan")
     return out
