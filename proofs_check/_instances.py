@@ -24,7 +24,8 @@ from bntheory.rates import RateCheck
 from .result import ControlResult, json_number
 
 __all__ = [
-    "rng", "num", "rate_summary", "max_ratio", "control_from_checks", "ols_battery", "ols_instance", "start",
+    "rng", "num", "rate_summary", "max_ratio", "control_from_checks", "ols_battery", "ols_battery_runs",
+    "ols_label", "ols_instance", "start",
     "halfspace", "random_pencil", "rel_dev", "halfspace_theorem_runs", "network_instance",
 ]
 
@@ -78,6 +79,26 @@ def ols_battery(fast: bool) -> list:
     κ ∈ {1.5, 1e3})."""
     ds, kappas = ([2, 10], [1.5, 1e3]) if fast else ([2, 10, 50], [1.5, 10.0, 1e3])
     return list(itertools.product(ds, kappas, ["random", "adversarial"]))
+
+
+@lru_cache(maxsize=4)
+def ols_battery_runs(seed: int, fast: bool) -> tuple:
+    """``(d, κ, start kind, problem, Rayleigh-GD run of 400 steps)`` over :func:`ols_battery`.
+
+    Shared by ``ols.rate`` and ``rayleigh.ols-ratio`` (computed once per seed)."""
+    from bntheory.solvers.rayleigh import rayleigh_gd
+
+    out = []
+    for k, (d, kappa, kind) in enumerate(ols_battery(fast)):
+        gen = rng(seed, "ols.rate", k)
+        P = ols_instance(d, kappa, gen)
+        out.append((d, kappa, kind, P, rayleigh_gd(P, start(P.u, kind, gen), 400)))
+    return tuple(out)
+
+
+def ols_label(d: int, kappa: float, kind: str) -> str:
+    """``"d=10 kappa=1000 random"``: an instance of the OLS battery in a report."""
+    return f"d={d} kappa={kappa:g} {kind}"
 
 
 def ols_instance(d: int, kappa: float, gen: np.random.Generator):

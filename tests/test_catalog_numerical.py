@@ -59,7 +59,7 @@ def test_catalog_lists_the_expected_checks():
     from bntheory.symbolic import halfspace as sh, mlp, ols as so
 
     assert IDS == ["ols.rate", "ols.rate.tight", "ols.gd-rate", "ols.rate.mpmath", "ols.rate.float-tail",
-                   "rayleigh.pencil-ratio", "halfspace.gauss-rule.mpmath", "halfspace.gdnp-equals-rayleigh.trace",
+                   "rayleigh.pencil-ratio", "rayleigh.ols-ratio", "halfspace.gauss-rule.mpmath", "halfspace.gdnp-equals-rayleigh.trace",
                    "halfspace.length-bound.paper", "halfspace.length-bound.lipschitz",
                    "halfspace.direction-bound", "halfspace.theorem", "network.unit-bound"]
     assert len(set(IDS)) == len(IDS)
