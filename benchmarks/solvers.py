@@ -1,14 +1,18 @@
-"""Timing of the solvers (issue #4, benchmark): writes benchmarks/solvers.json.
+"""Timing of the solvers (issue #4, acceptance item 6): writes benchmarks/solvers.json.
 
-* one GDNP iteration at d = 2000 (Gaussian halfspace, logistic, diagnostics off) vs one dense
-  ``S @ w`` measured in the same run (target ratio ≤ 1.5), and the same iteration at d = 10 (its
-  d-independent part: length search and bookkeeping);
-* one Rayleigh-GD iteration likewise;
-* iterations/second of Rayleigh-GD and GDNP at d ∈ {100, 1000, 4000};
+* d = 2000 (Gaussian halfspace, logistic, T_s = 20, diagnostics off: the algorithm's own work):
+  one GDNP iteration vs one dense ``S @ w``, target ratio ≤ 1.5.  The per-iteration cost is the
+  **whole run** (set-up, the T_d + 1 products ``S @ w`` of the T_d steps and the final point,
+  every length search, the outputs) divided by T_d, at T_d = 10 and T_d = 100; also the marginal
+  cost (time(12) − time(2))/10.  Each repeat times ``S @ w`` and the runs back to back, so a load
+  change on the shared machine hits both; ratios are per repeat, reported as median and range;
+  the 1-minute load average is recorded before and after.  Rayleigh-GD likewise.  The same GDNP
+  runs at d = 10 give the d-independent part (length searches and bookkeeping).
+* iterations/second of Rayleigh-GD and GDNP at d ∈ {100, 1000, 4000} (whole runs of T_d = 100).
 * an empirical-data iteration (n = 1e5, d = 100): one BN-GD iteration on EmpiricalHalfspace vs two
   passes over X (``X @ w`` and ``Xᵀ r``).
 
-``time.perf_counter``, repeats, medians.  Run: ``python benchmarks/solvers.py``.
+``time.perf_counter``.  Run: ``python benchmarks/solvers.py``.
 """
 
 from __future__ import annotations
@@ -58,64 +62,85 @@ def per_iteration(run, n_small, n_large, repeats=REPEATS):
     return (median_time(lambda: run(n_large), repeats) - median_time(lambda: run(n_small), repeats)) / (n_large - n_small)
 
 
+def whole_run(run, n):
+    """time(run(n))/n: per-iteration cost of a whole run, set-up and outputs included."""
+    return median_time(lambda: run(n), repeats=1) / n
+
+
+def summary(times, ref):
+    """Median of the times, and the per-repeat ratios to ``ref``: median, range, all."""
+    ratio = np.asarray(times) / np.asarray(ref)
+    return {"s": float(np.median(times)), "ratio_median": float(np.median(ratio)),
+            "ratio_range": [float(ratio.min()), float(ratio.max())], "ratio_per_repeat": ratio.tolist()}
+
+
 def main():
     out = {"machine": {"python": sys.version.split()[0], "numpy": np.__version__,
                        "scipy": scipy.__version__, "platform": platform.platform(),
                        "processor": platform.processor(), "cpu_count": os.cpu_count()},
-           "repeats": REPEATS, "timer": "time.perf_counter, median"}
+           "repeats": 3 * REPEATS, "timer": "time.perf_counter; per repeat, interleaved"}
     try:
         out["machine"]["git"] = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True,
                                                text=True, cwd=Path(__file__).parent).stdout.strip()
     except OSError:  # pragma: no cover
         pass
 
-    # --- d = 2000: one iteration vs one S@w, same run
+    # --- d = 2000: whole runs and marginal cost vs one S@w, interleaved in the same run
     P, w0 = halfspace(2000)
+    P10, w10 = halfspace(10)
     S = P.S
     w = np.ascontiguousarray(w0)
     T_s = 20
-    # interleaved: each repeat times S@w and the GDNP/Rayleigh per-iteration cost back to back,
-    # so a load change on the shared machine hits both; the ratio is the median of the per-repeat
-    # ratios (medians of the raw times are reported too)
+
+    def gd(n, Q=P, x0=w0):
+        return gdnp(Q, x0, n, T_s, diagnostics=False)
+
+    def ray(n):
+        return rayleigh_gd(P, w0, n)
+
+    gd(10), ray(10), gd(10, P10, w10)  # warm-up: kernels, caches
     load0 = os.getloadavg()[0]
-    mvs, gds, rays = [], [], []
+    keys = ("matvec", "gdnp_T10", "gdnp_T100", "gdnp_marginal", "rayleigh_T10", "rayleigh_T100",
+            "rayleigh_marginal", "gdnp_d10_T10", "gdnp_d10_T100")
+    t = {k: [] for k in keys}
     for _ in range(3 * REPEATS):
-        mvs.append(median_time(lambda: S @ w, repeats=1, inner=20))
-        gds.append(per_iteration(lambda n: gdnp(P, w0, n, T_s, diagnostics=False), 2, 12, repeats=1))
-        rays.append(per_iteration(lambda n: rayleigh_gd(P, w0, n), 5, 45, repeats=1))
-    mvs, gds, rays = map(np.array, (mvs, gds, rays))
-    matvec = float(np.median(mvs))
-    out["d2000"] = {"matvec_s": matvec, "gdnp_iteration_s": float(np.median(gds)), "gdnp_T_s": T_s,
-                    "gdnp_ratio_to_matvec": float(np.median(gds / mvs)),
-                    "gdnp_ratio_range": [float(np.min(gds / mvs)), float(np.max(gds / mvs))],
-                    "load_average_1min_before_after": [load0, os.getloadavg()[0]],
-                    "gdnp_ratio_to_matvec_per_repeat": (gds / mvs).tolist(),
-                    "rayleigh_iteration_s": float(np.median(rays)),
-                    "rayleigh_ratio_to_matvec": float(np.median(rays / mvs)),
-                    "target_ratio": 1.5}
-    # the d-independent part (length search + bookkeeping): per-iteration cost at d = 10
-    P10, w10 = halfspace(10)
-    d10 = [per_iteration(lambda n: gdnp(P10, w10, n, T_s, diagnostics=False), 2, 22, repeats=1)
-           for _ in range(3 * REPEATS)]
-    out["d2000"]["gdnp_iteration_s_at_d10"] = float(np.median(d10))
-    r = gdnp(P, w0, 12, T_s, diagnostics=False)
-    out["d2000"]["gdnp_length_evals_per_iteration"] = float(np.mean(r.n_evals))
-    out["d2000"]["gdnp_quadrature_calls_per_iteration"] = float(np.mean(r.n_calls))
-    out["d2000"]["note"] = ("length search: warm-started bracket (B = 2|g_{t-1}|); the bisection path "
-                            "predicted from a Chebyshev-Lobatto interpolant of dg (root window from the "
-                            "last two lengths) and replayed exactly on the values at its own midpoints "
-                            "(2 vectorised calls once running, 3 without a window hit)")
+        t["matvec"].append(median_time(lambda: S @ w, repeats=1, inner=20))
+        t["gdnp_T10"].append(whole_run(gd, 10))
+        t["gdnp_T100"].append(whole_run(gd, 100))
+        t["gdnp_marginal"].append(per_iteration(gd, 2, 12, repeats=1))
+        t["rayleigh_T10"].append(whole_run(ray, 10))
+        t["rayleigh_T100"].append(whole_run(ray, 100))
+        t["rayleigh_marginal"].append(per_iteration(ray, 5, 45, repeats=1))
+        t["gdnp_d10_T10"].append(whole_run(lambda n: gd(n, P10, w10), 10))
+        t["gdnp_d10_T100"].append(whole_run(lambda n: gd(n, P10, w10), 100))
+    load1 = os.getloadavg()[0]
+    mv = t["matvec"]
+    d2 = {"matvec_s": float(np.median(mv)), "T_s": T_s, "target_ratio": 1.5,
+          "load_average_1min_before_after": [load0, load1]}
+    for k in keys[1:7]:
+        d2[k] = summary(t[k], mv)
+    for k in keys[7:]:
+        d2[k + "_s"] = float(np.median(t[k]))
+    r100 = gd(100)
+    d2["gdnp_T100_length_schedule"] = r100.length_schedule
+    d2["gdnp_T100_rounds_per_search"] = int(r100.n_calls.max())
+    d2["gdnp_T100_points_per_search"] = float(np.mean(r100.n_evals))
+    d2["note"] = ("GDNP lockstep schedule (default): direction phase (one S@w per step), then all "
+                  "T_d + 1 length searches in shared vectorised rounds (doubling probes, then "
+                  "trees of bisection levels), one call for c1; whole-run ratios include set-up, "
+                  "the final point's S@w and f(w~) (T_d + 1 products for T_d steps)")
+    out["d2000"] = d2
 
     # --- iterations per second
     ips = {}
     for d in (100, 1000, 4000):
         Pd, wd = halfspace(d, seed=d)
         Sd, wv = Pd.S, np.ascontiguousarray(wd)
-        ray = per_iteration(lambda n: rayleigh_gd(Pd, wd, n), 5, 45)
-        gdn = per_iteration(lambda n: gdnp(Pd, wd, n, T_s, diagnostics=False), 1, 6)
+        ray = median_time(lambda: rayleigh_gd(Pd, wd, 100)) / 100
+        gdn = median_time(lambda: gdnp(Pd, wd, 100, T_s, diagnostics=False)) / 100
         mv = median_time(lambda: Sd @ wv, inner=20)
         ips[str(d)] = {"rayleigh_it_per_s": 1.0 / ray, "gdnp_it_per_s": 1.0 / gdn,
-                       "matvec_per_s": 1.0 / mv}
+                       "matvec_per_s": 1.0 / mv, "note": "whole runs of T_d = 100"}
     out["iterations_per_second"] = ips
 
     # --- empirical data: one BN-GD iteration vs two passes over X

@@ -422,7 +422,8 @@ def test_lockstep_bisection_equals_sequential():
     assert exact.g == 3.0 and (exact.n_evals, exact.n_calls) == (7 + 7, 2)  # one tree of 7 midpoints
     # sigmoid-like (no finite length): capped or NoFiniteLengthError, as the sequential search
     cap_kw = {"max_doublings": 5, "finite_length": False}
-    got, ref = _lockstep_reference([lambda g: -np.exp(-g)] * 2, 3, [1.0, 1.0], on_no_finite_length="cap", **cap_kw)
+    got, ref = _lockstep_reference([lambda g: -np.exp(-g)] * 2, 3, [1.0, 1.0], on_no_finite_length="cap",
+                                   **cap_kw)
     assert got[0].capped and got[0].g == ref[0].g == 32.0 and got[0].width0 == ref[0].width0
     got, _ = _lockstep_reference([lambda g: -np.exp(-g)], 3, [1.0], **cap_kw)
     assert isinstance(got[0], errors.NoFiniteLengthError)
@@ -432,7 +433,8 @@ def test_lockstep_bisection_equals_sequential():
                for a, b in zip(shifted, _lockstep_reference(funs, 20, sides)[1]))
     for bad, exc in (({"probes": 0}, errors.ParameterError), ({"chunk": 0}, errors.ParameterError),
                      ({"levels": 0}, errors.ParameterError),
-                     ({"B0": -1.0}, errors.ParameterError), ({"on_no_finite_length": "x"}, errors.ParameterError),
+                     ({"B0": -1.0}, errors.ParameterError),
+                     ({"on_no_finite_length": "x"}, errors.ParameterError),
                      ({"max_doublings": -1}, errors.ParameterError)):
         with pytest.raises(exc):
             bisect_lengths(lambda i, g: g, 3, [1.0], **bad)
@@ -526,7 +528,8 @@ def test_gdnp_h_zero_guard_keeps_w(batched, monkeypatch):
         monkeypatch.setattr(scalar_model, "c1_points", lambda self, gs, a: zero_once(orig(self, gs, a), a))
     else:
         orig = scalar_model.c1_c2  # c₁ at g_t only: the search's ∂_g f keeps the true c₁
-        monkeypatch.setattr(scalar_model, "dg", lambda self, g, a: (lambda c: c[0] * a + c[1] * g)(orig(self, g, a)))
+        monkeypatch.setattr(scalar_model, "dg",
+                            lambda self, g, a: (lambda c: c[0] * a + c[1] * g)(orig(self, g, a)))
         monkeypatch.setattr(scalar_model, "c1_c2", lambda self, g, a: (
             float(zero_once(np.atleast_1d(orig(self, g, a)[0]), a)[0]), orig(self, g, a)[1]))
     r = gdnp(P, w0, 8, 12, store_iterates=True, batched=batched)

@@ -327,8 +327,12 @@ def _lockstep(problem, G, model, w, T_d, T_s, L, B0, max_doublings, on_no_finite
         if redo is None:
             break
         # h_t = 0 with uᵀw_t ≠ 0 (c₁(w̃_t) = 0): the algorithm keeps w_{t+1} = w_t, the direction
-        # phase stepped; recompute w_t (rare: measure zero) and run again from t + 1
-        w_seg = W[redo] if W is not None else _directions(G, w_seg, L, t0, redo + 1, wSw, uw, nS, None, None)
+        # phase stepped; take w_t (kept, or recomputed from the segment's start: rare, measure
+        # zero) and run both phases again from t + 1
+        if W is not None:
+            w_seg = W[redo].copy()
+        else:
+            w_seg = _directions(G, w_seg, L, t0, redo + 1, wSw, uw, nS, None, None)
         t0 = redo + 1
     if diag is not None:
         for t in range(n):
