@@ -16,7 +16,6 @@ from functools import lru_cache
 
 import numpy as np
 
-from bntheory import bounds
 from bntheory.losses import LOGISTIC
 from bntheory.problems import GaussianHalfspace, OneHiddenLayer, random_problem, random_spd
 from bntheory.rates import RateCheck
@@ -171,8 +170,3 @@ def network_instance(seed: int) -> tuple:
     v = gen.standard_normal(3)
     u = v * math.sqrt(0.5 / float(v @ np.linalg.solve(S, v)))
     return OneHiddenLayer(S, u, [1.0, 0.5], LOGISTIC, n_gl=8, max_panels=30), gen.standard_normal((2, 3))
-
-
-def length_term(problem, res, form: str) -> np.ndarray:
-    """The length term of a theorem's bound (:func:`bntheory.bounds.length_bound`)."""
-    return bounds.length_bound(problem, res, form=form).bound
