@@ -553,7 +553,6 @@ def bisect_lengths(dg_points: Callable, T_s: int, sides, *, B0: float = 1.0,
     f0 = np.zeros(K)
     lo, hi, flo, a0, b0 = (np.zeros(K) for _ in range(5))
     kk = np.zeros(K, dtype=int)
-    left = np.full(K, T_s)
 
     def fail(i, fn, *args):  # the sequential search's exception for search i, kept (not raised)
         try:
