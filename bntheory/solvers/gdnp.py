@@ -22,10 +22,13 @@ Gaussian integrals at fixed ``a``; the only ``O(d²)`` work of an iteration is t
 ``S @ w``, from which ``‖w‖_S``, ``a`` and ``∇_w f`` are all read.  Since the step
 ``s_t ∇_w f(w_t, g_t)`` above does not depend on ``g_t`` whenever ``h_t ≠ 0``, the default
 schedule (``length_schedule = "lockstep"``) runs the algorithm in two phases: first the
-direction iterates (one ``S @ w`` each), then all ``T_d + 1`` length searches together, each
-doubling round and each bisection level of every search in one vectorised quadrature call
+direction iterates (one ``S @ w`` each), then all ``T_d + 1`` length searches together: each
+round (the doubling probes, or the next one to four bisection levels as a tree of midpoints) of
+every search in one vectorised quadrature call
 (:func:`~bntheory.solvers.bisection.bisect_lengths`; the same decisions as the sequential
-search), and one more call for ``c₁`` at every ``g_t``.  An ``h_t = 0`` found then with
+search), and one more call for ``c₁`` at every ``g_t``: ``T_s/2 + 2`` calls in all for short
+runs, ``T_s + 2`` for long ones (one more per doubling round past ``32·B0``), whatever ``T_d``,
+instead of two or three per iteration.  An ``h_t = 0`` found then with
 ``uᵀw_t ≠ 0`` (``c₁(w̃_t) = 0``, measure zero) sends the run back to ``t + 1`` with
 ``w_{t+1} = w_t``.  With a ``warm_start`` factor each search depends on the previous length, so
 the searches run per iteration (``"per-iteration"``, two or three vectorised calls each: the
