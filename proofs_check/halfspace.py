@@ -90,7 +90,7 @@ _LOSSES = {"logistic": LOGISTIC, "sigmoid": SIGMOID}
 @check("halfspace.gauss-rule.mpmath", "MATH.md §4.3, §9 pitfall 6",
        r"|E_{\rm rule}\varphi^{(k)}(q) - E\varphi^{(k)}(q)| \le 10^{-12}|E\varphi^{(k)}(q)| + 10^{-15}E|\varphi^{(k)}(q)|,"
        r"\ q\sim N(ga, g^2(1-a^2)),\ k = 0, 1, 2",
-       assumptions=(r"\text{reference: mpmath tanh-sinh, 25 digits}", r"\varphi \in \{\text{logistic}, \text{sigmoid}\}"))
+       assumptions=("reference: mpmath tanh-sinh, 25 digits", "φ ∈ {logistic, sigmoid}"))
 def check_gauss_rule(*, seed: int, fast: bool) -> Outcome:
     """The one-dimensional expectations of :mod:`bntheory.gauss` against mpmath (MATH.md §4.3, §9.6).
 
@@ -130,7 +130,7 @@ def check_gauss_rule(*, seed: int, fast: bool) -> Outcome:
         method=f"DEFAULT_RULE vs mpmath (25 digits) at {len(pts)} points x 3 orders",
         evidence={"tolerance": "1e-12 |ref| + 1e-15 E|psi| (bntheory.gauss)", "points": rows,
                   "max_reference_rel_error": I.num(worst_ref)},
-        controls=[ControlResult.from_bound("plain Gauss-Hermite at every spread (s_switch = 1e9), points with s > 1",
+        controls=[ControlResult.from_bound("plain Gauss–Hermite at every spread (s_switch = 1e9), points with s > 1",
                                            worst_gh, 1.0, detail={"n_points": len(ctrl)})])
 
 
@@ -159,7 +159,7 @@ def _seed_h_deviation(P, r, q) -> tuple:
 @check("halfspace.gdnp-equals-rayleigh.trace", "MATH.md §4.4 (key identity)",
        r"w_t^{\rm GDNP} = w_t^{\rm Rayleigh}\ \text{(relative deviation} \le 10^{-12})\ \forall t,\ "
        r"h_t = c_1(\tilde w_t)\,u^\top w_t",
-       assumptions=(r"\text{same } w_0,\ L", r"\text{any } T_s,\ \varphi"))
+       assumptions=("the same w₀ and L", "any T_s and φ"))
 def check_gdnp_equals_rayleigh(*, seed: int, fast: bool) -> Outcome:
     """GDNP's direction iterates are the Rayleigh-GD iterates, whatever ``φ``, ``g_t`` and ``T_s`` (MATH.md §4.4).
 
@@ -201,7 +201,7 @@ def check_gdnp_equals_rayleigh(*, seed: int, fast: bool) -> Outcome:
         measured=worst, bound=1e-12, method=f"GDNP vs Rayleigh-GD iterates, {len(rows)} runs",
         evidence={"instance": "GaussianHalfspace, S eigenvalues in [1/kappa, 1], kappa = 10, uSu = 0.9",
                   "runs": rows},
-        controls=[ControlResult.from_bound("seed's h = E[phi'] u'w - E[phi''] (u'w)^2 (one step from each iterate)",
+        controls=[ControlResult.from_bound("the seed's h = E[φ′]uᵀw − E[φ″](uᵀw)² (one step from each iterate)",
                                            dev_seed, 1e-12, detail={"consistent_h_step_dev": I.num(dev_ok)})])
 
 
@@ -258,7 +258,7 @@ def _length_check(form: str, *, seed: int, fast: bool) -> Outcome:
 
 @check("halfspace.length-bound.paper", "MATH.md §4.5 (length, the paper's form)",
        r"(\partial_g f(w_t, a_t^{(T_s)}))^2 \le 2^{-T_s}\,\zeta\,|b_t^{(0)}-a_t^{(0)}|/\mu^2",
-       assumptions=(r"\lambda_{\max}(S) = 1\ \text{(the form is not scale-invariant)}", r"\zeta = \beta_2 L"))
+       assumptions=("λ_max(S) = 1 (the form is not scale-invariant)", "ζ = β₂L"))
 def check_length_bound_paper(*, seed: int, fast: bool) -> Outcome:
     """The paper's bisection bound on the length derivative (MATH.md §4.5), for ``T_s`` ∈ 0..20.
 
@@ -280,7 +280,7 @@ def check_length_bound_paper(*, seed: int, fast: bool) -> Outcome:
 
 @check("halfspace.length-bound.lipschitz", "MATH.md §4.5 (length, Lipschitz form)",
        r"(\partial_g f(w_t, a_t^{(T_s)}))^2 \le (\zeta/\mu)^2\,4^{-T_s}\,|b_t^{(0)}-a_t^{(0)}|^2",
-       assumptions=(r"g \mapsto \partial_g f \text{ is } \zeta/\mu\text{-Lipschitz}", r"\zeta = \beta_2 L"))
+       assumptions=("g ↦ ∂_g f is ζ/μ-Lipschitz", "ζ = β₂L"))
 def check_length_bound_lipschitz(*, seed: int, fast: bool) -> Outcome:
     """The Lipschitz form of the bisection bound (MATH.md §4.5), for ``T_s`` ∈ 0..20.
 
@@ -310,13 +310,13 @@ def _phi_inf_control(runs, key: str) -> ControlResult:
             shrink = (np.min(np.abs(r_long.c1)) / bt.constants["Phi"]) ** 2
             checks.append(check_rate(bt.measured, shrink * (bt.bound - lb) + lb, floor=bt.floor))
         labels.append(f"uSu={uSu}")
-    return I.control_from_checks("Phi = inf_t |c1| instead of sup_t |c1|", checks, labels)
+    return I.control_from_checks("Φ = inf_t |c₁| instead of sup_t |c₁|", checks, labels)
 
 
 @check("halfspace.direction-bound", "MATH.md §4.5 (direction)",
        r"\|w_t\|_S^2\,\|\nabla_w f(w_t,g_t)\|^2_{S^{-1}} \le (1-\mu/L)^{2t}\,\Phi^2 g_t^2\,(\rho(w_0)-\rho^*),"
        r"\ \Phi = \sup_t |c_1(\tilde w_t)|",
-       assumptions=(r"\Phi \text{ computed on the trace}", r"\text{logistic},\ u^\top S^{-1}u \in \{0.3, 0.9, 0.99\}"))
+       assumptions=("Φ computed on the trace", "logistic, uᵀS⁻¹u ∈ {0.3, 0.9, 0.99}"))
 def check_direction_bound(*, seed: int, fast: bool) -> Outcome:
     """GDNP's direction bound with ``Φ = sup_t |c₁(w̃_t)|`` computed from the trace (MATH.md §4.5).
 
@@ -345,8 +345,7 @@ def check_direction_bound(*, seed: int, fast: bool) -> Outcome:
 @check("halfspace.theorem", "MATH.md §4.5 (main theorem; Kohler et al. 2019, Sec. 4)",
        r"\|\nabla_{\tilde w} f(\tilde w_t)\|^2_{S^{-1}} \le (1-\mu/L)^{2t}\,\Phi^2\,(\rho(w_0)-\rho^*)"
        r" + 2^{-T_s}\,\zeta\,|b_t^{(0)}-a_t^{(0)}|/\mu^2",
-       assumptions=(r"\Phi = \sup_t |c_1(\tilde w_t)| \text{ from the trace}", r"\lambda_{\max}(S) = 1",
-                    r"u^\top S^{-1}u \in \{0.3, 0.9, 0.99\}"))
+       assumptions=("Φ = sup_t |c₁(w̃_t)| from the trace", "λ_max(S) = 1", "uᵀS⁻¹u ∈ {0.3, 0.9, 0.99}"))
 def check_halfspace_theorem(*, seed: int, fast: bool) -> Outcome:
     """The main halfspace theorem in the ``S⁻¹`` norm at every GDNP iterate (MATH.md §4.5).
 

@@ -31,8 +31,8 @@ def _c_inf_check(P, r, form: str):
 @check("network.unit-bound", "MATH.md §6 (Kohler et al. 2019, Sec. 5, Thm 5)",
        r"\|\nabla_{\tilde w^{(i)}} f(\tilde w_t^{(i)})\|^2_{S^{-1}} \le (1-\mu/L)^{2t}\,C\,(\rho(w_0^{(i)})-\rho^*)"
        r" + 2^{-T_s^{(i)}}\,\zeta\,|b_t^{(0)}-a_t^{(0)}|/\mu^2,\quad C = \sup_t \hat c_1(\tilde w_t^{(i)})^2",
-       assumptions=(r"\text{every other unit zero or parallel to } S^{-1}u \text{ (exact reduction)}",
-                    r"C \text{ computed on the trace}", r"\zeta = \zeta_i \text{ (the unit's smoothness)}"))
+       assumptions=("every other unit zero or parallel to S⁻¹u (exact reduction)", "C computed on the trace",
+                    "ζ = ζ_i (the unit's smoothness)"))
 def check_network_unit_bound(*, seed: int, fast: bool) -> Outcome:
     """The per-unit bound of the alternating GDNP for units 1 and 2 (MATH.md §6), ``C`` computed on the trace.
 
@@ -72,7 +72,7 @@ def check_network_unit_bound(*, seed: int, fast: bool) -> Outcome:
         method="GDNP per unit (exact case), both length forms, C from the trace",
         evidence={"instance": "OneHiddenLayer d = 3, kappa = 4, uSu = 0.5, theta = (1, 0.5), logistic, "
                               "n_gl = 8, max_panels = 30", "units": rows},
-        controls=[I.control_from_checks("C = inf_t c1^2 instead of sup_t c1^2 (Lipschitz form)", ctrl,
+        controls=[I.control_from_checks("C = inf_t ĉ₁² instead of sup_t ĉ₁² (Lipschitz form)", ctrl,
                                         [u[0] for u in units])])
 
 

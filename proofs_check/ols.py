@@ -28,8 +28,7 @@ _TIGHT_W0 = (1.0, 0.1)
 
 
 @check("ols.rate", "MATH.md §3 (Theorem OLS; Kohler et al. 2019, Thm 1)", _OLS_RATE,
-       assumptions=(r"\eta_t = w_t^\top S w_t/(2L|\rho(w_t)|)", r"u^\top w_0 \ne 0",
-                    r"compared above the floor 10^{-7}|\rho^*| (MATH.md §9.1)"))
+       assumptions=("η_t = w_tᵀSw_t/(2L|ρ(w_t)|)", "uᵀw₀ ≠ 0", "compared above the floor 10⁻⁷|ρ*| (MATH.md §9.1)"))
 def check_ols_rate(*, seed: int, fast: bool) -> Outcome:
     """The OLS theorem on a battery of Rayleigh-GD runs (MATH.md §3).
 
@@ -60,11 +59,11 @@ def check_ols_rate(*, seed: int, fast: bool) -> Outcome:
         evidence={"instance": "OLSProblem: S eigenvalues log-spaced in [1, kappa] (Haar basis), u Gaussian",
                   "n_iter": 400, "floor": "1e-7 |rho*| (MATH.md §9.1)",
                   "n_instances_compared_beyond_t0": informative, "instances": rows},
-        controls=[I.control_from_checks("rate (1-mu/L)^{4t}", ctrl, labels)])
+        controls=[I.control_from_checks("rate (1−μ/L)⁴ᵗ", ctrl, labels)])
 
 
 @check("ols.rate.tight", "MATH.md §3.1, §9.3", _OLS_RATE + r"\quad\text{attained: } \max_{t\ge1}\text{ratio}\ge 0.99",
-       assumptions=(r"d = 2,\ S = \mathrm{diag}(\kappa, 1),\ u \parallel e_1", r"\kappa = 10"))
+       assumptions=("d = 2, S = diag(κ, 1), u ∥ e₁", "κ = 10"))
 def check_ols_rate_tight(*, seed: int, fast: bool) -> Outcome:
     """The OLS bound is attained when ``u`` is the top eigenvector of ``S`` (MATH.md §3.1, §9.3).
 
@@ -91,9 +90,9 @@ def check_ols_rate_tight(*, seed: int, fast: bool) -> Outcome:
         method="Rayleigh-GD, 80 steps, tight case d = 2, kappa = 10",
         evidence={"instance": "S = diag(10, 1), u = (sqrt(5), 0) (tight_problem('ols', 10))",
                   "w0": list(_TIGHT_W0), "tightness_threshold": 0.99, **I.rate_summary(c)},
-        controls=[I.control_from_checks("rate (1-mu/L)^{4t} (squared once more)", [fast4], ["tight case"]),
+        controls=[I.control_from_checks("rate (1−μ/L)⁴ᵗ (squared once more)", [fast4], ["tight case"]),
                   ControlResult.from_rejection(
-                      "tightness claimed with u at 45-84 deg from the top eigenvector",
+                      "tightness claimed with u at 45–84° from the top eigenvector",
                       not cg.max_ratio_after_start >= 0.99, measured=I.num(cg.max_ratio_after_start),
                       bound=0.99, ratio=I.num(cg.max_ratio_after_start / 0.99),
                       detail={"theta_deg": I.num(np.degrees(theta)), "holds": bool(cg.holds),
@@ -102,7 +101,7 @@ def check_ols_rate_tight(*, seed: int, fast: bool) -> Outcome:
 
 @check("ols.gd-rate", "MATH.md §3 (comparison the paper makes)",
        r"f(\tilde w_t)-f^* \le (1-\mu/L)^{2t}\,(f(\tilde w_0)-f^*),\ \text{step } 1/(2L)",
-       assumptions=(r"\nabla^2 f_{OLS} = 2S", r"\text{step} = 1/(2L)"))
+       assumptions=("∇²f_OLS = 2S", "step 1/(2L)"))
 def check_ols_gd_rate(*, seed: int, fast: bool) -> Outcome:
     """Plain GD on the convex ``f_OLS`` with step ``1/(2L)`` converges at ``(1 − μ/L)^{2t}`` (MATH.md §3).
 
@@ -128,12 +127,12 @@ def check_ols_gd_rate(*, seed: int, fast: bool) -> Outcome:
         method=f"GD step 1/(2L), 60 steps, {len(rows)} instances",
         evidence={"instance": "OLSProblem: S eigenvalues log-spaced in [1, kappa], u Gaussian, w0 Gaussian",
                   "n_iter": 60, "instances": rows},
-        controls=[I.control_from_checks("rate (1-mu/L)^{4t}", ctrl,
+        controls=[I.control_from_checks("rate (1−μ/L)⁴ᵗ", ctrl,
                                         [f"d={r['d']} kappa={r['kappa']:g}" for r in rows])])
 
 
 @check("ols.rate.mpmath", "MATH.md §3, §9.1", _OLS_RATE + r"\ \text{down to } (\rho-\rho^*)/|\rho^*| \le 10^{-30}",
-       assumptions=(r"\text{60 significant digits (mpmath)}",))
+       assumptions=("60 significant digits (mpmath)",))
 def check_ols_rate_mpmath(*, seed: int, fast: bool) -> Outcome:
     """The OLS decay followed in 60-digit arithmetic to ``(ρ − ρ*)/|ρ*| ≤ 1e-30`` (MATH.md §3, §9.1).
 
@@ -172,7 +171,7 @@ def check_ols_rate_mpmath(*, seed: int, fast: bool) -> Outcome:
         holds=all(c.holds and fin <= 1e-30 and c.n_compared == r.nit + 1 for c, (r, fin) in zip(checks, traces)),
         method=f"Rayleigh-GD in mpmath ({rm.precision}) to rel. gap 1e-30, 2 instances",
         evidence={"tol": 1e-30, "instances": rows},
-        controls=[I.control_from_checks("rate (1-mu/L)^{4t} on the mpmath traces", ctrl, [r["instance"] for r in rows]),
+        controls=[I.control_from_checks("rate (1−μ/L)⁴ᵗ on the mpmath traces", ctrl, [r["instance"] for r in rows]),
                   ControlResult.from_rejection(
                       "float64 follows the decay to 1e-30", f64_fails, measured=f64_final,
                       bound=1e-30, ratio=abs(f64_final) / 1e-30,
@@ -182,7 +181,7 @@ def check_ols_rate_mpmath(*, seed: int, fast: bool) -> Outcome:
 
 @check("ols.rate.float-tail", "MATH.md §7, §9.1",
        r"\text{ratio}\le 1 \text{ wherever } \rho(w_t)-\rho^* \ge 10^{-7}|\rho^*|;\ \text{the float64 tail is not compared}",
-       assumptions=(r"\text{floor } 10^{-7}|\rho^*|",))
+       assumptions=("floor 10⁻⁷|ρ*|",))
 def check_ols_rate_float_tail(*, seed: int, fast: bool) -> Outcome:
     """The checker does not report the float64 tail of a converged run (MATH.md §7, §9.1).
 

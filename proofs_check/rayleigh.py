@@ -23,8 +23,7 @@ from .result import Outcome, check
        r"\frac{\lambda_1-\tilde\rho(w^+)}{\tilde\rho(w^+)-\lambda_2} \le \sigma^2\,"
        r"\frac{\lambda_1-\tilde\rho(w)}{\tilde\rho(w)-\lambda_2},\quad "
        r"\sigma = 1-\frac{\mu}{L}\,\frac{\lambda_1-\lambda_2}{\lambda_1-\lambda_{\min}}",
-       assumptions=(r"B = B^\top,\ A \succ 0", r"\eta = w^\top A w/(2L(\tilde\rho(w)-\lambda_{\min}))",
-                    r"\lambda_2 < \tilde\rho(w) < \lambda_1"))
+       assumptions=("B = Bᵀ, A ≻ 0", "η = wᵀAw/(2L(ρ̃(w) − λ_min))", "λ₂ < ρ̃(w) < λ₁"))
 def check_pencil_ratio(*, seed: int, fast: bool) -> Outcome:
     """The generalised Rayleigh lemma per step on random pencils (MATH.md §3.1).
 
@@ -65,13 +64,13 @@ def check_pencil_ratio(*, seed: int, fast: bool) -> Outcome:
         evidence={"instance": "B symmetric Gaussian, A SPD (cond. in [10^0.5, 10^2]), d in {3, 5, 10}; "
                               "w0 = top pencil eigenvector + 30% Gaussian noise",
                   "n_iter": 40, "floor": "1e-7 (|l1| + |l2|)/(l1 - l2)", "pencils": rows},
-        controls=[I.control_from_checks("seed's sigma = 1 - (l1-l2)/(l1-lmin) (factor mu/L dropped)", ctrl,
+        controls=[I.control_from_checks("the seed's σ = 1 − (λ₁−λ₂)/(λ₁−λ_min) (factor μ/L dropped)", ctrl,
                                         [f"pencil {k}" for k in range(n)])])
 
 
 @check("rayleigh.ols-ratio", "MATH.md §3.1 (the lemma for B = uu^T, A = S)",
        r"\frac{\rho(w_{t+1})-\rho^*}{|\rho(w_{t+1})|} \le (1-\mu/L)^2\,\frac{\rho(w_t)-\rho^*}{|\rho(w_t)|}",
-       assumptions=(r"\lambda_1 = u^\top S^{-1}u,\ \lambda_2 = \lambda_{\min} = 0,\ \sigma = 1-\mu/L",))
+       assumptions=("λ₁ = uᵀS⁻¹u, λ₂ = λ_min = 0, σ = 1 − μ/L",))
 def check_ols_ratio(*, seed: int, fast: bool) -> Outcome:
     """The lemma's per-step form for OLS (MATH.md §3.1): the pencil ``(uuᵀ, S)`` gives ``σ = 1 − μ/L``.
 
@@ -99,7 +98,7 @@ def check_ols_ratio(*, seed: int, fast: bool) -> Outcome:
         method=f"Rayleigh-GD (ols.rate battery), {len(rows)} instances, per step",
         evidence={"instance": "the runs of ols.rate", "n_iter": 400, "n_instances_compared": informative,
                   "instances": rows},
-        controls=[I.control_from_checks("seed's sigma = 1 - (l1-l2)/(l1-lmin) = 0 (factor mu/L dropped)", ctrl,
+        controls=[I.control_from_checks("the seed's σ = 1 − (λ₁−λ₂)/(λ₁−λ_min) = 0 (factor μ/L dropped)", ctrl,
                                         labels)])
 
 

@@ -108,15 +108,16 @@ _GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "vare
 _MATH = {"−": "-", "·": r"\cdot", "×": r"\times", "‖": r"\|", "∥": r"\parallel", "⟂": r"\perp", "⊥": r"\perp",
          "≤": r"\le", "≥": r"\ge", "≠": r"\ne", "≈": r"\approx", "∈": r"\in", "∂": r"\partial", "∇": r"\nabla",
          "ℓ": r"\ell", "∞": r"\infty", "→": r"\to", "↦": r"\mapsto", "√": r"\surd", "±": r"\pm", "∑": r"\sum",
-         "⪯": r"\preceq", "≡": r"\equiv", "∝": r"\propto"}
+         "⪯": r"\preceq", "≡": r"\equiv", "∝": r"\propto", "≻": r"\succ", "≺": r"\prec", "′": "'", "″": "''",
+         "°": r"^{\circ}", "∓": r"\mp", "⊤": r"\top", "ℝ": r"\mathbb{R}", "∅": r"\emptyset"}
 # runs of super-/subscript characters become one ^{…} / _{…}
 _SUP = {"⁺": "+", "⁻": "-", "⁽": "(", "⁾": ")", "ᵀ": r"\top", "⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4",
-        "ⁿ": "n"}
+        "ⁿ": "n", "ᵗ": "t", "ᵏ": "k", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9"}
 _SUB = {"₀": "0", "₁": "1", "₂": "2", "₃": "3", "ᵢ": "i", "ⱼ": "j", "ₜ": "t", "₊": "+", "₋": "-"}
 _MATH.update({k: "\\" + v for k, v in _GREEK.items()})
-_TEXT = {"…": r"\ldots{}", "–": "--", "—": "---", "“": "``", "”": "''", "’": "'", "§": r"\S{}", "é": r"\'e",
-         "ö": r"\"o", "ü": r"\"u", "\u00a0": "~"}
-_ACCENTS = {"\u0303": r"\tilde", "\u0302": r"\hat", "\u0304": r"\bar", "\u0307": r"\dot"}
+_TEXT = {"…": r"\ldots{}", "–": "--", "—": "---", "“": "``", "”": "''", "’": "'", "§": r"\S{}", "\u00a0": "~"}
+_ACCENTS = {"\u0303": r"\tilde", "\u0302": r"\hat", "\u0304": r"\bar", "\u0307": r"\dot", "\u0301": r"\acute",
+            "\u0300": r"\grave", "\u0308": r"\ddot"}
 
 
 def tex_text(s: str) -> str:
@@ -134,7 +135,7 @@ def tex_text(s: str) -> str:
     """
     out: list[str] = []
     script = None  # (kind, [contents]) of an open run of super-/subscripts
-    for ch in s + "\0":
+    for ch in _decompose_accented(s) + "\0":
         kind = "^" if ch in _SUP else "_" if ch in _SUB else None
         if script and kind != script[0]:
             out.append(rf"\ensuremath{{{script[0]}{{{''.join(script[1])}}}}}")
@@ -162,6 +163,16 @@ def tex_text(s: str) -> str:
     return "".join(out)
 
 
+def _decompose_accented(s: str) -> str:
+    """``ĉ`` → ``c`` + combining circumflex (only letters whose accents :func:`tex_text` renders;
+    ``≠`` and friends are left whole)."""
+    out = []
+    for ch in s:
+        d = unicodedata.normalize("NFD", ch)
+        out.append(d if len(d) > 1 and d[0].isalpha() and all(c in _ACCENTS for c in d[1:]) else ch)
+    return "".join(out)
+
+
 _PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[margin=2cm]{geometry}
 \usepackage{amsmath,amssymb,amsthm}
@@ -181,21 +192,48 @@ def _tex_number(x) -> str:
     return tex_text(number(x)) if number(x) != "—" else "---"
 
 
-def _evidence_rows(row: dict) -> list[tuple[str, str]]:
-    """Flat (key, value) pairs of a check's evidence for the appendix table (nested keys dotted)."""
-    out: list[tuple[str, str]] = []
+def _short(v) -> str:
+    """A value of the evidence as a short string (floats to 4 digits, long text cut)."""
+    if isinstance(v, float):
+        return number(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(_short(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {_short(x)}" for k, x in v.items()) + "}"
+    return _cut(str(v), 200)
+
+
+def _evidence_rows(row: dict) -> tuple[list[tuple[str, str]], list[tuple[str, list[dict]]]]:
+    """A check's evidence for the appendix: flat ``(key, value)`` pairs (nested keys dotted) and
+    the batteries (lists of per-instance dicts), each drawn as its own table."""
+    pairs: list[tuple[str, str]] = []
+    batteries: list[tuple[str, list[dict]]] = []
 
     def walk(prefix, v):
         if isinstance(v, dict):
             for k, x in v.items():
                 walk(f"{prefix}.{k}" if prefix else str(k), x)
         elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
-            for i, x in enumerate(v):
-                walk(f"{prefix}[{i}]", x)
+            batteries.append((prefix, v))
         elif v is not None:
-            out.append((prefix, _cut(v if isinstance(v, str) else (number(v) if isinstance(v, float) else str(v)), 90)))
+            pairs.append((prefix, _short(v)))
 
     walk("", row["evidence"])
+    return pairs, batteries
+
+
+def _battery_table(name: str, rows: list[dict]) -> list[str]:
+    """One battery as a table: a column per field that varies, one line for the fields shared by all."""
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    shared = [k for k in keys if all(k in r and r[k] == rows[0][k] for r in rows)]
+    cols = [k for k in keys if k not in shared]
+    out = [r"\begin{center}\small", rf"\begin{{longtable}}{{@{{}}{'l' * (len(cols) + 1)}@{{}}}}",
+           r"\hline " + " & ".join([tex_text(name)] + [tex_text(c) for c in cols]) + r" \\ \hline"]
+    out += [" & ".join([str(i)] + [tex_text(_short(r.get(c))) for c in cols]) + r" \\" for i, r in enumerate(rows)]
+    out += [r"\hline", r"\end{longtable}\end{center}"]
+    if shared:
+        out.insert(0, r"\noindent{\small " + tex_text(f"{name}, every instance: " + "; ".join(
+            f"{k} = {_short(rows[0][k])}" for k in shared if rows[0][k] is not None)) + "}")
     return out
 
 
@@ -229,9 +267,12 @@ def to_latex(report: dict) -> str:
                      r"\begin{longtable}{@{}p{0.34\textwidth}p{0.6\textwidth}@{}}", r"\hline"]
             if r.get("kind") == "numerical":
                 body += [f"{k} & {_tex_number(r[k])}" + r" \\" for k in ("measured", "bound", "ratio")]
-            body += [tex_text(k) + " & " + tex_text(v) + r" \\" for k, v in _evidence_rows(r)]
+            pairs, batteries = _evidence_rows(r)
+            body += [tex_text(k) + " & " + tex_text(v) + r" \\" for k, v in pairs]
             body += [r"\hline \textit{negative control} & \textit{verdict} \\"]
             body += [tex_text(c["description"]) + " & " + c["status"] + r" \\" for c in r["negative_controls"]]
             body += [r"\hline", r"\end{longtable}", ""]
+            for name, rows in batteries:
+                body += _battery_table(name, rows) + [""]
     body.append(r"% --- end body")
     return _PREAMBLE + "\n".join(body) + "\n\\end{document}\n"
