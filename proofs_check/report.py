@@ -11,7 +11,8 @@ is documented in the README), never recomputed.
   ``graphicx``, ``geometry``):
   each check is a lemma with the derived statement, the method, and a table of its evidence and
   negative controls.  The body between ``% --- begin body`` and ``% --- end body`` can be pasted
-  into (or ``\input`` by) a paper whose preamble loads the same packages.
+  into (or ``\input`` by) a paper whose preamble loads those packages (the body defines its own
+  ``bntresult`` environment and ``\bntstatement`` macro).
 """
 
 from __future__ import annotations
@@ -98,8 +99,8 @@ def to_markdown(report: dict) -> str:
 # --- LaTeX -----------------------------------------------------------------------------------
 
 _TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-                "<": r"\ensuremath{<}", ">": r"\ensuremath{>}", "|": r"\ensuremath{|}"}
+                "{": r"\{", "}": r"\}", "~": r"\ensuremath{\sim}", "^": r"\textasciicircum{}",
+                "`": r"\textasciigrave{}", "<": r"\ensuremath{<}", ">": r"\ensuremath{>}", "|": r"\ensuremath{|}"}
 _GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "varepsilon", "ζ": "zeta", "η": "eta",
           "θ": "theta", "κ": "kappa", "λ": "lambda", "μ": "mu", "ν": "nu", "ξ": "xi", "π": "pi", "ρ": "rho",
           "σ": "sigma", "τ": "tau", "φ": "varphi", "χ": "chi", "ψ": "psi", "ω": "omega", "Γ": "Gamma",
@@ -178,14 +179,21 @@ _PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage{amsmath,amssymb,amsthm}
 \usepackage{longtable}
 \usepackage{graphicx}
-\newtheorem{result}{Result}
-% a displayed statement wider than the line is scaled down to the line width
-\newsavebox{\stmtbox}
-\newcommand{\statement}[1]{\sbox{\stmtbox}{$\displaystyle #1$}\par\smallskip\noindent\hfil
-  \ifdim\wd\stmtbox>\linewidth\resizebox{\linewidth}{!}{\usebox{\stmtbox}}\else\usebox{\stmtbox}\fi\hfil\par\smallskip}
-\allowdisplaybreaks
 \begin{document}
 """
+
+# Defined at the start of the body, so that the body alone can be pasted into a paper that loads
+# amsmath, amssymb, amsthm, longtable and graphicx; names prefixed "bnt" to avoid clashes.
+_BODY_DEFINITIONS = r"""\newtheorem{bntresult}{Result}
+% a displayed statement wider than the line is scaled down to the line width
+\newsavebox{\bntstmtbox}
+\newcommand{\bntstatement}[1]{\sbox{\bntstmtbox}{$\displaystyle #1$}\par\smallskip\noindent\hfil
+  \ifdim\wd\bntstmtbox>\linewidth\resizebox{\linewidth}{!}{\usebox{\bntstmtbox}}\else\usebox{\bntstmtbox}\fi
+  \hfil\par\smallskip}
+\sloppy"""
+
+#: Width budget of a battery table, in characters of \small text (about the text width).
+_TABLE_CHARS = 95
 
 
 def _tex_number(x) -> str:
@@ -222,18 +230,41 @@ def _evidence_rows(row: dict) -> tuple[list[tuple[str, str]], list[tuple[str, li
     return pairs, batteries
 
 
+def _flat(d: dict, prefix: str = "") -> dict:
+    """Nested dicts of an instance as dotted keys."""
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
 def _battery_table(name: str, rows: list[dict]) -> list[str]:
-    """One battery as a table: a column per field that varies, one line for the fields shared by all."""
+    """One battery: a column per field that varies and one line for the fields shared by all; a
+    battery too wide for the page is written one instance per paragraph instead."""
+    rows = [_flat(r) for r in rows]
     keys = list(dict.fromkeys(k for r in rows for k in r))
     shared = [k for k in keys if all(k in r and r[k] == rows[0][k] for r in rows)]
     cols = [k for k in keys if k not in shared]
-    out = [r"\begin{center}\small", rf"\begin{{longtable}}{{@{{}}{'l' * (len(cols) + 1)}@{{}}}}",
-           r"\hline " + " & ".join([tex_text(name)] + [tex_text(c) for c in cols]) + r" \\ \hline"]
-    out += [" & ".join([str(i)] + [tex_text(_short(r.get(c))) for c in cols]) + r" \\" for i, r in enumerate(rows)]
-    out += [r"\hline", r"\end{longtable}\end{center}"]
+    cells = [[_short(r.get(c)) for c in cols] for r in rows]
+    width = sum(max([len(c)] + [len(row[j]) for row in cells]) + 2 for j, c in enumerate(cols)) + 4
+    out = []
     if shared:
-        out.insert(0, r"\noindent{\small " + tex_text(f"{name}, every instance: " + "; ".join(
-            f"{k} = {_short(rows[0][k])}" for k in shared if rows[0][k] is not None)) + "}")
+        out.append(r"\noindent{\small " + tex_text(f"{name}, every instance: " + "; ".join(
+            f"{k} = {_short(rows[0][k])}" for k in shared if rows[0][k] is not None)) + r"}\par")
+    if width <= _TABLE_CHARS:
+        out += [r"\begin{center}\small", rf"\begin{{longtable}}{{@{{}}{'l' * (len(cols) + 1)}@{{}}}}",
+                r"\hline " + " & ".join([tex_text(name)] + [tex_text(c) for c in cols]) + r" \\ \hline"]
+        out += [" & ".join([str(i)] + [tex_text(c) for c in row]) + r" \\" for i, row in enumerate(cells)]
+        out += [r"\hline", r"\end{longtable}\end{center}"]
+    else:
+        out += [r"\begin{longtable}{@{}p{0.08\textwidth}p{0.88\textwidth}@{}}",
+                r"\hline \multicolumn{2}{@{}l}{\small " + tex_text(name) + r"} \\ \hline"]
+        out += [rf"\small {i} & \small " + tex_text("; ".join(f"{c} = {v}" for c, v in zip(cols, row))) + r" \\"
+                for i, row in enumerate(cells)]
+        out += [r"\hline", r"\end{longtable}"]
     return out
 
 
@@ -241,10 +272,10 @@ def to_latex(report: dict) -> str:
     """A self-contained LaTeX appendix: one result per check (statement, method, evidence, controls)."""
     s = report["summary"]
     env = report["environment"]
-    body = [r"% --- begin body",
+    body = [r"% --- begin body (needs amsmath, amssymb, amsthm, longtable, graphicx)", _BODY_DEFINITIONS,
             r"\section*{Appendix: machine-checked statements}",
-            tex_text(f"Generated by bntheory {report['version']} (`bntheory verify`, seed {report['seed']}"
-                     + (", --fast" if report.get("fast") else "") + f"). {s['passed']} statements pass, "
+            tex_text(f"Generated by bntheory {report['version']} (bntheory verify, seed {report['seed']}"
+                     + (", fast mode" if report.get("fast") else "") + f"). {s['passed']} statements pass, "
                      f"{s['failed']} fail; {s['negative_controls_rejected']} of {s['negative_controls_total']} "
                      f"negative controls are rejected. Python {env['python']}, NumPy {env['numpy']}, SciPy "
                      f"{env['scipy']}, SymPy {env['sympy']}; git {env.get('git') or 'unknown'}."),
@@ -257,11 +288,11 @@ def to_latex(report: dict) -> str:
     for section, rows in _sections(report):
         body.append(rf"\subsection*{{{tex_text(section)}}}")
         for r in rows:
-            body += [rf"\begin{{result}}[{tex_text(r['id'])}; {tex_text(r['section'])}]\mbox{{}}",
-                     r"\statement{" + r["statement_latex"] + "}"]
+            body += [rf"\begin{{bntresult}}[{tex_text(r['id'])}; {tex_text(r['section'])}]\mbox{{}}",
+                     r"\bntstatement{" + r["statement_latex"] + "}"]
             if r.get("assumptions"):
                 body.append(tex_text("Assumptions: " + "; ".join(r["assumptions"]) + "."))
-            body += [r"\end{result}",
+            body += [r"\end{bntresult}",
                      r"\noindent\textbf{Method.} " + tex_text(r["method"])
                      + rf". \textbf{{Verdict:}} {r['status']}.", "",
                      r"\begin{longtable}{@{}p{0.34\textwidth}p{0.6\textwidth}@{}}", r"\hline"]

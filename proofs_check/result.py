@@ -125,6 +125,8 @@ class CheckResult:
     controls : tuple of ControlResult
     seconds : float
         Wall time (the only field allowed to differ between two runs with the same seed).
+    assumptions : tuple of str
+        Hypotheses under which the statement was checked (Unicode text, not LaTeX).
     """
 
     id: str

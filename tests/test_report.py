@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -122,6 +123,23 @@ def test_latex_appendix_compiles_with_pdflatex(fast_report, tmp_path):
     assert (tmp_path / "appendix.pdf").stat().st_size > 10_000
     log = (tmp_path / "appendix.log").read_text(errors="replace")
     assert "Undefined control sequence" not in log and "Missing $" not in log
+    # nothing runs off the page (batteries too wide for a table are written one instance per line)
+    over = [float(x) for x in re.findall(r"Overfull \\hbox \(([0-9.]+)pt too wide\)", log)]
+    assert max(over, default=0.0) < 20.0, over
+
+
+def test_latex_body_alone_compiles_in_a_paper(fast_report, tmp_path):
+    """The part between the body markers compiles inside another document with the packages the
+    docstring names (its own environment and macros travel with it)."""
+    exe = _pdflatex()
+    tex = to_latex(fast_report)
+    body = tex[tex.index("% --- begin body"):tex.index("% --- end body")]
+    paper = ("\\documentclass{article}\n\\usepackage{amsmath,amssymb,amsthm,longtable,graphicx}\n"
+             "\\begin{document}\nA paper.\n" + body + "\n\\end{document}\n")
+    (tmp_path / "paper.tex").write_text(paper, encoding="utf-8")
+    out = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", "paper.tex"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout[-3000:]
 
 
 def test_latex_control_a_broken_statement_does_not_compile(fast_report, tmp_path):
