@@ -442,6 +442,47 @@ def test_lockstep_bisection_equals_sequential():
         bisect_lengths(lambda i, g: g, -1, [1.0])
 
 
+def _no_empty(fun):
+    """``dg_points`` that rejects an empty call (a round with no search left)."""
+    def call(i, g):
+        g = np.asarray(g, dtype=float)
+        assert g.size, "dg_points called with no points"
+        return fun(i, g)
+    return call
+
+
+def test_lockstep_stops_when_every_search_has_stopped():
+    """bisect_lengths makes no more rounds once every search has stopped early (an exact zero at a
+    midpoint, a non-finite value): dg_points is never called with no points.  The results are
+    the sequential ones; control: the same searches without an early stop use every round."""
+    for levels in (1, 2, 3):
+        exact = bisect_lengths(_no_empty(lambda i, g: g - 3.0), 20, [1.0], B0=4.0, levels=levels)[0]
+        ref = bisect_length(lambda g: g - 3.0, 20, 1.0, B0=4.0)
+        assert (exact.g, exact.dg, exact.a, exact.b) == (ref.g, ref.dg, ref.a, ref.b) == (3.0, 0.0, 3.0, 3.0)
+    got = bisect_lengths(_no_empty(lambda i, g: np.where(g > 2.5, np.nan, g - 7.0)), 20, [1.0], B0=4.0,
+                         levels=1)
+    assert isinstance(got[0], errors.NonFiniteError)  # midpoint 2, then 3: NaN (the only search)
+    both = bisect_lengths(_no_empty(lambda i, g: np.where(i == 0, g - 3.0, np.where(g > 2.5, np.nan, g - 7.0))),
+                          20, [1.0, 1.0], B0=4.0, levels=2)
+    assert both[0].g == 3.0 and isinstance(both[1], errors.NonFiniteError)
+    control = bisect_lengths(_no_empty(lambda i, g: g - 2.9), 20, [1.0], B0=4.0, levels=1)[0]
+    assert control.n_calls == 1 + 20
+
+
+def test_gdnp_lockstep_long_search_equals_sequential():
+    """T_s = 60 on a logistic d = 4 Gaussian halfspace: the searches resolve their root to the last
+    bit, so some stop at an exact ∂_g f = 0 and then all of them (the crash of a round with no
+    points); the lockstep run returns the sequential run's lengths."""
+    for seed in (0, 4):
+        P = make_halfspace(4, 10.0, 0.9, LOGISTIC, seed=seed)
+        w0 = np.random.default_rng(seed + 100).standard_normal(4)
+        r = gdnp(P, w0, 56, 60, diagnostics=False)
+        s = gdnp(P, w0, 56, 60, batched=False, diagnostics=False)
+        for k in ("a0", "b0", "n_doublings"):
+            np.testing.assert_array_equal(r[k], s[k])
+        np.testing.assert_allclose(r.g, s.g, rtol=1e-13)
+
+
 def test_gdnp_lockstep_equals_sequential_and_warm_start():
     """Length schedules (gdnp docstring): the default lockstep run makes the decisions (g, a0, b0,
     doublings) of the scalar, sequential search (batched=False) from the same bracket B0, and the

@@ -621,8 +621,8 @@ def bisect_lengths(dg_points: Callable, T_s: int, sides, *, B0: float = 1.0,
     L, H, FL = lo[bis], hi[bis], flo[bis]
     SL = np.sign(FL)  # sign(f(lo)) never changes: lo moves only to points of the same sign
     evals = calls = 0
-    left = T_s if bis.size else 0
-    while left:
+    left = T_s
+    while left and bis.size:  # every search may have stopped early (a root, a non-finite value)
         D = min(levels, left)
         los, his, pts = [L], [H], []
         for q in range(2 ** D - 1):
