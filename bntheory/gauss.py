@@ -184,12 +184,22 @@ class _Kernel:
     that does not depend on :math:`(m, s)` precomputed (built by :meth:`GaussRule.kernel`).
 
     Precomputed: the Hermite nodes/weights; the composite Gauss--Legendre nodes :math:`t_j` and
-    the products :math:`w_j\psi_k(t_j)` for every order (one matrix, so the core integral of all
-    orders is one ``dens @ matrix`` product); the tail coefficients of every order as two
+    the products :math:`w_j\psi_k(t_j)` for every order (a row per order, so the core integral of
+    an order is one dot product per point); the tail coefficients of every order as two
     matrices (right side; left side mirrored), so the tails of all orders come from one
     evaluation of :func:`_tail_basis` at :math:`(m, s)` and :math:`(-m, s)`.
     The three branches (:meth:`point`, :meth:`hermite`, :meth:`wide`) are shared by the validated,
     vectorised :meth:`GaussRule.moments` and the lean scalar path :meth:`__call__`.
+
+    **The value at a point does not depend on the batch.**  Every sum over nodes or tail terms is
+    a dot product of one point's contiguous row (``np.vecdot``: one ``ddot`` per point and
+    order, always over the same length) and every other operation is elementwise, so a point
+    gives the same bits alone, in the scalar path or anywhere in a batch of any size
+    (tests/test_gauss.py).  A matrix product over the batch would not: BLAS blocks the rows of
+    a ``gemm``/``gemv`` by the batch's shape, and their rounding with it (measured: 28--70 of
+    ~1000 values of ∂_g f changed with the batch size, enough to change some decisions of a
+    bisection resolved to 50+ bits).  GDNP's lockstep search relies on this to make exactly the
+    sequential search's decisions (MATH.md §4.4).
     """
 
     def __init__(self, rule: "GaussRule", loss: Loss, orders: tuple[int, ...]):
@@ -202,7 +212,7 @@ class _Kernel:
             self.T, self.n_tail = float(rule.T), rule.n_tail
             t, wt = _composite_legendre(float(rule.T), float(rule.panel), rule.n_gl)
             self.t = t
-            self.core_w = np.column_stack([wt * f(t) for f in self.funcs])  # (nodes, orders)
+            self.core_w = np.array([wt * f(t) for f in self.funcs])  # (orders, nodes), rows contiguous
             right = [loss.tails[k][1] for k in orders]
             left = [loss.tails[k][0] for k in orders]
             self.linear = any(tl.beta != 0.0 for tl in right + left)
@@ -217,7 +227,7 @@ class _Kernel:
     def hermite(self, m: np.ndarray, s: np.ndarray) -> np.ndarray:
         """``0 < s ≤ s_switch``: Gauss--Hermite in the standardised variable."""
         q = m[:, None] + s[:, None] * self.x[None, :]
-        return np.array([f(q) @ self.w for f in self.funcs])
+        return np.array([np.vecdot(f(q), self.w) for f in self.funcs])  # row by row (class docstring)
 
     def wide(self, m: np.ndarray, s: np.ndarray) -> np.ndarray:
         """``s > s_switch``: composite Gauss--Legendre on ``[−T, T]`` plus analytic tails."""
@@ -231,11 +241,14 @@ class _Kernel:
         np.square(dens, out=dens)
         dens *= -0.5
         np.exp(dens, out=dens)
-        core = dens @ self.core_w
+        core = np.vecdot(dens[:, None, :], self.core_w)  # (points, orders), row by row
         core *= (1.0 / (s * _SQRT2PI))[:, None]  # the density's factor, after the (linear) sum
         k = m.size
         basis = _tail_basis(np.concatenate((m, -m)), np.concatenate((s, s)), self.T, self.n_tail, self.linear)
-        return core.T + self.c_right @ basis[:, :k] + self.c_left @ basis[:, k:]
+        bt = np.ascontiguousarray(basis.T)[:, None, :]  # (2 points, 1, 2 + N): a contiguous row per point
+        core += np.vecdot(bt[:k], self.c_right)
+        core += np.vecdot(bt[k:], self.c_left)
+        return core.T
 
     def exact_moments(self, m: np.ndarray, s: np.ndarray) -> np.ndarray:
         """Closed-form moments (``loss.gauss_exact``), every spread."""

@@ -260,6 +260,51 @@ def test_point_mass_and_vectorisation():
     assert gauss_moments(LOGISTIC, 0.0, 1.0, orders=(2,)).shape == (1,)
 
 
+@pytest.mark.parametrize("loss,orders", [(LOGISTIC, (1, 2)), (SIGMOID, (0, 1, 2)), (LOGISTIC, (0,))])
+@pytest.mark.parametrize("branch", ["hermite", "wide", "mixed"])
+def test_value_at_a_point_does_not_depend_on_the_batch(loss, orders, branch):
+    """The value at a point is bit-identical whether computed alone (vectorised or the scalar
+    kernel), in a batch of 7 or in a batch of 1000 (at other positions, among other points), in
+    the Hermite branch, the wide branch and the mixed path (GDNP's lockstep search relies on it
+    to make the sequential search's decisions).  Control: a matrix product over the batch (the
+    former core sum) is not batch-independent."""
+    rng = np.random.default_rng(7)
+    kern = DEFAULT_RULE.kernel(loss, orders)
+
+    def draw(n):
+        m = rng.uniform(-30.0, 30.0, n)
+        if branch == "hermite":
+            return m, rng.uniform(1e-3, 1.0, n)
+        wide = np.exp(rng.uniform(np.log(1.0 + 1e-9), np.log(300.0), n))
+        if branch == "wide":
+            return m, wide
+        s = np.where(rng.random(n) < 0.5, wide, rng.uniform(1e-3, 1.0, n))
+        s[rng.random(n) < 0.1] = 0.0
+        return m, s
+
+    m7, s7 = draw(7)
+    if branch != "hermite":  # a far mean with a small spread: the z_n < 0 form of the tail
+        m7[0], s7[0] = 40.0, 1.2
+    alone = np.column_stack([kern.vector(m7[i:i + 1], s7[i:i + 1])[:, 0] for i in range(7)])
+    scalar = np.column_stack([kern(float(m7[i]), float(s7[i])) for i in range(7)])
+    np.testing.assert_array_equal(scalar, alone)
+    np.testing.assert_array_equal(kern.vector(m7, s7), alone)
+    m, s = draw(1000)
+    pos = rng.choice(1000, 7, replace=False)
+    m[pos], s[pos] = m7, s7
+    np.testing.assert_array_equal(kern.vector(m, s)[:, pos], alone)
+    np.testing.assert_array_equal(DEFAULT_RULE.moments(loss, m, s, orders)[:, pos], alone)
+    # control: the core sum as one matrix product over the batch (the former rule) gives a
+    # point other bits in the batch of 1000 than alone
+    if branch == "wide":
+        def dens(m, s):
+            return np.exp(-0.5 * ((kern.t[None, :] - m[:, None]) / s[:, None]) ** 2)
+
+        gemm = dens(m, s) @ kern.core_w.T
+        single = np.vstack([dens(m[i:i + 1], s[i:i + 1]) @ kern.core_w.T for i in range(1000)])
+        assert not np.array_equal(gemm, single)
+
+
 @pytest.mark.parametrize(
     "z", [-50.0, -5.0, -1.0, 0.0, 1e-3, 1.0, 1.4999, 1.5, 2.0, 5.0, 7.0, 20.0, 37.0, 50.0]
 )

@@ -484,7 +484,10 @@ def bisect_lengths(dg_points: Callable, T_s: int, sides, *, B0: float = 1.0,
     ``levels`` levels of midpoints; the decisions of each search are then exactly those of the
     sequential :func:`bisect_length` from the same ``B0`` (the same bracket, left end, ``∂_g f``
     there and doublings; only the points the sequential search visits are checked for
-    finiteness).  With ``T_s`` halvings that is ``⌈T_s/levels⌉`` rounds after the doubling
+    finiteness) -- provided ``dg_points`` gives a point the value the sequential search's ``dg``
+    gives it, whatever else is in the call (true of :mod:`bntheory.gauss`, whose values do not
+    depend on the batch; a BLAS matrix product over the batch would break it in the last bits,
+    enough to change decisions of a search resolved to 50+ bits).  With ``T_s`` halvings that is ``⌈T_s/levels⌉`` rounds after the doubling
     rounds, whatever ``K``: the fixed cost of a vectorised quadrature call is paid once per round
     instead of once per search.
     All searches start from the same ``B0``, so those still doubling share ``B``.
