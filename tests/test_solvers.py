@@ -13,7 +13,7 @@ from bntheory.losses import LOGISTIC, SIGMOID
 from bntheory.solvers.bisection import CAPPED_MAX_DOUBLINGS, bisect_length, bisect_lengths
 from bntheory.solvers.bngd import bngd
 from bntheory.solvers.gd import gd
-from bntheory.solvers.gdnp import gdnp, scalar_model
+from bntheory.solvers.gdnp import gdnp, length_search, scalar_model
 from bntheory.solvers.rayleigh import rayleigh_gd, rayleigh_step
 
 from bntheory.problems import GaussianHalfspace, OLSProblem
@@ -469,18 +469,28 @@ def test_lockstep_stops_when_every_search_has_stopped():
     assert control.n_calls == 1 + 20
 
 
-def test_gdnp_lockstep_long_search_equals_sequential():
-    """T_s = 60 on a logistic d = 4 Gaussian halfspace: the searches resolve their root to the last
-    bit, so some stop at an exact ∂_g f = 0 and then all of them (the crash of a round with no
-    points); the lockstep run returns the sequential run's lengths."""
-    for seed in (0, 4):
+@pytest.mark.parametrize("T_s", [50, 56, 60])
+def test_gdnp_lockstep_long_search_equals_sequential(T_s):
+    """T_s = 50-60 on a logistic d = 4 Gaussian halfspace: the searches resolve their root to the
+    last bit, so some stop at an exact ∂_g f = 0, at T_s = 60 all of them (the crash of a round
+    with no points).  The lockstep run makes the sequential run's decisions bit for bit (g, ∂_g f
+    there, brackets, doublings; the quadrature's values do not depend on the batch, and both
+    schedules take the same closed-form step), and g_t does not depend on T_d (the batch).
+    Control: the sequential search at directions one ulp off ends elsewhere at these T_s."""
+    for seed in (0, 2, 4, 7):
         P = make_halfspace(4, 10.0, 0.9, LOGISTIC, seed=seed)
         w0 = np.random.default_rng(seed + 100).standard_normal(4)
-        r = gdnp(P, w0, 56, 60, diagnostics=False)
-        s = gdnp(P, w0, 56, 60, batched=False, diagnostics=False)
-        for k in ("a0", "b0", "n_doublings"):
+        r = gdnp(P, w0, 56, T_s, diagnostics=False, store_iterates=True)
+        s = gdnp(P, w0, 56, T_s, batched=False, diagnostics=False, store_iterates=True)
+        for k in ("g", "dg", "a0", "b0", "n_doublings", "a", "c1", "w"):
             np.testing.assert_array_equal(r[k], s[k])
-        np.testing.assert_allclose(r.g, s.g, rtol=1e-13)
+        for T_d in (0, 9, 20):
+            short = gdnp(P, w0, T_d, T_s, diagnostics=False)
+            for k in ("g", "dg", "a0", "b0", "c1"):
+                np.testing.assert_array_equal(short[k], r[k][:T_d + 1])
+    model = scalar_model(P)
+    off = [length_search(model, np.nextafter(a, 2.0), T_s, batched=False).g for a in r.a]
+    assert not np.array_equal(off, r.g)
 
 
 def test_gdnp_lockstep_equals_sequential_and_warm_start():
@@ -497,13 +507,9 @@ def test_gdnp_lockstep_equals_sequential_and_warm_start():
     assert (r.length_schedule, s.length_schedule) == ("lockstep", "per-iteration") and r.warm_start is None
     for k in ("g", "a0", "b0", "n_doublings", "guarded", "g_zero_step"):  # same decisions
         np.testing.assert_array_equal(r[k], s[k])
-    # the vectorised quadrature (a matrix product) differs from the scalar one in the last bits,
-    # and the lockstep takes the g-independent form of the step (rounded differently)
-    assert rel_dev(r.w, s.w) < 1e-12
-    np.testing.assert_allclose(r.gap, s.gap, rtol=1e-12)
-    np.testing.assert_allclose(r.dg, s.dg, rtol=0, atol=1e-15)
-    np.testing.assert_allclose(r.c1, s.c1, rtol=1e-13)
-    np.testing.assert_allclose(r.s, s.s, rtol=1e-12)
+    # the quadrature's values do not depend on the batch and both take the same closed-form step
+    for k in ("w", "gap", "dg", "c1", "s"):
+        np.testing.assert_array_equal(r[k], s[k])
     for k in ("dir_grad_sq", "grad_dual_sq", "grad_sq"):
         np.testing.assert_allclose(r[k], s[k], rtol=1e-9)
     np.testing.assert_allclose(r.width0, 2.0 ** r.n_doublings)  # cold: B0·2^k, B0 = 1
@@ -544,6 +550,45 @@ def test_gdnp_lockstep_equals_sequential_and_warm_start():
         gdnp(P, w0, 2, 2, warm_start=np.nan)
     with pytest.raises(errors.ParameterError, match="batch_depth"):
         bisect_length(lambda g: g - 1.0, 3, 1.0, dg_batch=lambda g: g - 1.0, batch_depth=0)
+
+
+@pytest.mark.parametrize("batched", [True, False])
+def test_gdnp_dir_grad_sq_is_independent_of_the_closed_form(batched, monkeypatch):
+    """dir_grad_sq = ‖w‖²_S‖∇_w f‖²_{S⁻¹} (the direction bound's left-hand side) comes from the
+    problem's gradient ∇f(w̃) by the chain rule of MATH.md §2, not from the algorithm's closed form
+    ∇_w f = (g c₁/‖w‖_S)(u − (uᵀw/‖w‖²_S) S w): on a run converging to gap 1e-8 the two agree to
+    1e-10 relative (measured 2e-12), and a wrong c₁ in the algorithm (here ×1.1) leaves
+    dir_grad_sq unchanged, so it disagrees with the closed form of that c₁ (the check catches it)."""
+    P = make_halfspace(6, 10.0, 0.9, LOGISTIC, seed=36)
+    w0 = np.random.default_rng(37).standard_normal(6)
+
+    def closed_form(r):
+        out = []
+        for t in range(r.g.size):
+            w = r.w[t]
+            Sw = P.S @ w
+            wSw = w @ Sw
+            proj = P.u - (P.u @ w / wSw) * Sw
+            out.append((r.g[t] * r.c1[t]) ** 2 * (proj @ np.linalg.solve(P.S, proj)))  # ‖w‖²_S cancels
+        return np.array(out)
+
+    ref = gdnp(P, w0, 60, 40, batched=batched, store_iterates=True)
+    assert ref.gap[-1] < 1e-7 * abs(ref.rho_star)
+    np.testing.assert_allclose(ref.dir_grad_sq, closed_form(ref), rtol=1e-10, atol=0)
+    if batched:
+        orig = scalar_model.c1_points
+        monkeypatch.setattr(scalar_model, "c1_points", lambda self, gs, a: 1.1 * orig(self, gs, a))
+    else:
+        orig = scalar_model.c1_c2  # c₁ at g_t only: the search's ∂_g f keeps the true c₁
+        monkeypatch.setattr(scalar_model, "dg",
+                            lambda self, g, a: (lambda c: c[0] * a + c[1] * g)(orig(self, g, a)))
+        monkeypatch.setattr(scalar_model, "c1_c2",
+                            lambda self, g, a: (lambda c: (1.1 * c[0], c[1]))(orig(self, g, a)))
+    bad = gdnp(P, w0, 60, 40, batched=batched, store_iterates=True)
+    np.testing.assert_allclose(bad.c1, 1.1 * ref.c1, rtol=1e-15)
+    np.testing.assert_array_equal(bad.w, ref.w)
+    np.testing.assert_allclose(bad.dir_grad_sq, ref.dir_grad_sq, rtol=1e-12, atol=0)
+    assert np.all(np.abs(bad.dir_grad_sq / closed_form(bad) - 1) > 0.15)  # 1/1.21 − 1 ≈ −0.17
 
 
 @pytest.mark.parametrize("batched", [True, False])

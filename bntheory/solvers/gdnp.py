@@ -49,6 +49,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..validation import finite_scalar, int_at_least
 from ._common import check_L, check_start, geometry
+from .bngd import bn_gradients
 from .bisection import (CAPPED_MAX_DOUBLINGS, DEFAULT_MAX_DOUBLINGS, BisectionResult, bisect_length,
                         bisect_lengths, in_chunks)
 from .result import SolverResult
@@ -217,9 +218,18 @@ def _extension(w, wSw: float, uw: float, proj, L: float):
     return w + (wSw / (L * uw)) * proj
 
 
-def _diagnose(problem, G, diag: dict, t: int, wt, dir_grad_sq: float) -> None:
-    gr = problem.grad(wt)
-    diag["dir_grad_sq"][t] = dir_grad_sq
+def _diagnose(problem, G, diag: dict, t: int, w, g: float, wSw: float, grad_w=None) -> None:
+    """The diagnostics at ``(w_t, g_t)``.  ``dir_grad_sq = ‖w‖²_S‖∇_w f(w, g)‖²_{S⁻¹}`` (the left-hand
+    side of the direction bound) with ``∇_w f`` from the problem's own gradient ``∇f(w̃)`` by the
+    chain rule of MATH.md §2 (:func:`~bntheory.solvers.bngd.bn_gradients`, one more ``S @ w``),
+    not from the closed form ``(g c₁/‖w‖_S)(u − (uᵀw/‖w‖²_S) S w)`` the algorithm uses, so that
+    a check of the bound can catch an error in that form; ``grad_w``: the generic path's
+    ``problem.grad_w`` (already the problem's own)."""
+    if grad_w is None:
+        grad_w, _, _, gr = bn_gradients(problem, G.S, w, g)
+    else:
+        gr = problem.grad((g / math.sqrt(wSw)) * w)
+    diag["dir_grad_sq"][t] = wSw * G.dual_norm_sq(grad_w)
     diag["grad_dual_sq"][t] = G.dual_norm_sq(gr)
     diag["grad_sq"][t] = float(gr @ gr)
 
@@ -227,7 +237,13 @@ def _diagnose(problem, G, diag: dict, t: int, wt, dir_grad_sq: float) -> None:
 # --------------------------------------------------------------------------- the two schedules
 def _per_iteration(problem, G, model, w, T_d, T_s, L, B0, warm_start, max_doublings,
                    on_no_finite_length, batched, finite_length, tr, diag, ws):
-    """MATH.md §4.4 literally: search, ``c₁``, step, one iteration after the other.
+    """MATH.md §4.4 one iteration after the other: search, ``c₁``, step.  On the Gaussian path
+    the step ``w_t − s_t ∇_w f(w_t, g_t)`` is taken in its ``g``-independent closed form (equal in
+    exact arithmetic, module docstring), as the lockstep schedule must: both schedules then
+    have the same iterates bit for bit, hence the same directions ``a_t`` and, their
+    quadrature values not depending on the batch, the same length decisions at every ``T_s``
+    (with the literal product, ``w_t`` differed in the last bit and a search resolved to
+    50+ bits could end one ulp apart).  The generic path takes ``problem.grad_w`` literally.
     Returns ``(w_{T_d}, ‖w_{T_d}‖_S)``."""
     S, u = G.S, G.u
     B = B0
@@ -249,8 +265,7 @@ def _per_iteration(problem, G, model, w, T_d, T_s, L, B0, warm_start, max_doubli
             g = br.g
             c1, _ = model.c1_c2(g, a)
             h = c1 * uw
-            # ∇_w f(w, g) = (g c₁/‖w‖_S)(u − (uᵀw/‖w‖_S²) S w)      (MATH.md §4.3)
-            grad_w = (g * c1 / nS) * proj
+            grad_w = None  # the step's closed form needs no ∇_w f (see the docstring)
         else:
             wc = w.copy()
             f0 = float(problem.dg(wc, 0.0))
@@ -267,22 +282,21 @@ def _per_iteration(problem, G, model, w, T_d, T_s, L, B0, warm_start, max_doubli
         if warm_start is not None:
             B = warm_start * abs(g) if (g != 0.0 and not br.capped) else B0
         if diag is not None:
-            _diagnose(problem, G, diag, t, (g / nS) * w, wSw * G.dual_norm_sq(grad_w))
+            _diagnose(problem, G, diag, t, w, g, wSw, grad_w)
         if t == T_d:
             break
         kind = _classify(tr, t, g, h, wSw, nS, L)
-        if kind == "step":
+        if kind == "extension" or (kind == "step" and model is not None):
+            w = _extension(w, wSw, uw, proj, L)  # = w − s_t ∇_w f(w_t, g_t) on the Gaussian path
+        elif kind == "step":
             w = w - tr["s"][t] * grad_w
-        elif kind == "extension":
-            w = _extension(w, wSw, uw, proj, L)
     return w, nS
 
 
-def _directions(G, w, L, t0, n, wSw, uw, nS, W, pn):
+def _directions(G, w, L, t0, n, wSw, uw, nS, W):
     """Direction phase of the lockstep schedule: ``w_t`` for ``t = t0 .. n−1`` from ``w = w_{t0}``
     with the ``g``-independent step (``h_t ≠ 0`` assumed; ``uᵀw_t = 0`` keeps ``w``, the guard).
-    Fills ``‖w_t‖²_S``, ``uᵀw_t``, ``‖w_t‖_S``, and ``W[t] = w_t``, ``pn[t] = ‖u − (uᵀw_t/‖w_t‖²_S) S
-    w_t‖²_{S⁻¹}`` when given (diagnostics).  Returns ``w_{n−1}``."""
+    Fills ``‖w_t‖²_S``, ``uᵀw_t``, ``‖w_t‖_S``, and ``W[t] = w_t`` when given.  Returns ``w_{n−1}``."""
     S, u = G.S, G.u
     for t in range(t0, n):
         if W is not None:
@@ -291,11 +305,8 @@ def _directions(G, w, L, t0, n, wSw, uw, nS, W, pn):
         wSw[t] = q = float(w @ Sw)
         uw[t] = p = float(u @ w)
         nS[t] = math.sqrt(q)
-        proj = u - (p / q) * Sw
-        if pn is not None:
-            pn[t] = G.dual_norm_sq(proj)
         if t < n - 1 and p != 0.0:
-            w = _extension(w, q, p, proj, L)
+            w = _extension(w, q, p, u - (p / q) * Sw, L)
     return w
 
 
@@ -305,12 +316,11 @@ def _lockstep(problem, G, model, w, T_d, T_s, L, B0, max_doublings, on_no_finite
     ``W`` the iterates ``(T_d + 1, d)`` when ``keep_w`` (else ``None``)."""
     n = T_d + 1
     wSw, uw, nS = np.empty(n), np.empty(n), np.empty(n)
-    pn = np.empty(n) if diag is not None else None
     W = np.empty((n, w.size)) if keep_w else None
     limit = _doubling_limit(max_doublings, model.finite_length)
     t0, w_seg = 0, w
     while True:
-        w = _directions(G, w_seg, L, t0, n, wSw, uw, nS, W, pn)
+        w = _directions(G, w_seg, L, t0, n, wSw, uw, nS, W)
         a = uw[t0:] / nS[t0:]
         res = bisect_lengths(lambda i, g: model.dg_points(g, a[i]), T_s, -np.sign(a), B0=B0,
                              max_doublings=limit, finite_length=model.finite_length,
@@ -335,14 +345,11 @@ def _lockstep(problem, G, model, w, T_d, T_s, L, B0, max_doublings, on_no_finite
         if W is not None:
             w_seg = W[redo].copy()
         else:
-            w_seg = _directions(G, w_seg, L, t0, redo + 1, wSw, uw, nS, None, None)
+            w_seg = _directions(G, w_seg, L, t0, redo + 1, wSw, uw, nS, None)
         t0 = redo + 1
     if diag is not None:
-        for t in range(n):
-            g, c = tr["g"][t], tr["c1"][t]
-            # ‖w‖²_S ‖∇_w f‖²_{S⁻¹} with ∇_w f = (g c₁/‖w‖_S) proj (MATH.md §4.3); grad(w̃_t) itself
-            # from the problem (not expanded: its S⁻¹-norm must keep its relative accuracy)
-            _diagnose(problem, G, diag, t, (g / nS[t]) * W[t], wSw[t] * (g * c / nS[t]) ** 2 * pn[t])
+        for t in range(n):  # from the problem's gradient (_diagnose), not the closed form
+            _diagnose(problem, G, diag, t, W[t], tr["g"][t], wSw[t])
     return w, float(nS[-1]), W
 
 
@@ -417,7 +424,9 @@ def gdnp(problem, w0, T_d: int, T_s: int, *, L=None, B0: float = 1.0, warm_start
     diagnostics : bool
         Also record ``dir_grad_sq = ‖w_t‖²_S‖∇_w f(w_t,g_t)‖²_{S⁻¹}``,
         ``grad_dual_sq = ‖∇_{w̃}f(w̃_t)‖²_{S⁻¹}`` and ``grad_sq = ‖∇f(w̃_t)‖²`` (these need ``S⁻¹``
-        or ``problem.grad`` and are not part of the algorithm's cost).
+        and ``problem.grad`` and are not part of the algorithm's cost).  ``∇_w f`` is computed from
+        ``problem.grad`` by the chain rule of MATH.md §2 (one more ``S @ w``), not from the closed
+        form the algorithm uses, so a check of the direction bound can catch an error in it.
     store_iterates : bool
         Keep ``w_t`` in ``result.w``.
 
