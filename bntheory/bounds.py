@@ -24,7 +24,8 @@ from .validation import as_finite_array, finite_scalar, spd_matrix
 __all__ = [
     "BoundTrace", "ols_bound", "gd_ols_bound", "pencil_sigma", "pencil_ratio_bound",
     "ols_ratio_bound", "length_bound", "phi_from_trace", "direction_bound", "halfspace_bound",
-    "C_from_trace", "C_projected_from_trace", "network_bound", "REL_FLOOR", "LENGTH_FLOOR",
+    "C_from_trace", "C_projected_from_trace", "C_apriori", "network_bound", "scale_direction_term",
+    "REL_FLOOR", "LENGTH_FLOOR",
 ]
 
 #: Relative precision floor on Rayleigh gaps (× |ρ*|), MATH.md §9.1.
@@ -347,6 +348,12 @@ def C_from_trace(res, C=None) -> float:
     bounds its square along the run -- the role ``Φ²`` plays for one halfspace (MATH.md §4.5):
     the proof uses ``‖w_t‖²_S ‖∇_w f‖²_{S⁻¹} = g_t² ĉ₁(w̃_t)² (ρ(w_t) − ρ*) ≤ g_t² C (ρ(w_t) − ρ*)``.
 
+    **An a-posteriori constant.**  ``C`` is read off the very quantity the direction term bounds,
+    so at the iterate where ``ĉ₁²`` attains its supremum that inequality is an equality by
+    construction (a bound check then has ratio ≈ 1 there, up to the length term): a pass shows
+    the ``S⁻¹`` split and the rate ``(1 − μ/L)^{2t}``, not that an a-priori constant exists.
+    MATH.md §6's a-priori candidate is :func:`C_apriori`.
+
     Raises
     ------
     ParameterError
@@ -359,6 +366,16 @@ def C_from_trace(res, C=None) -> float:
     """
     sup = float(np.max(np.asarray(res["c1"], dtype=float) ** 2))
     return _constant_on_trace(sup, C, "C", "C", "sup_t ĉ₁(w̃_t)²", "the network bound needs ĉ₁² ≤ C")
+
+
+def _trace_arrays(res, keys, what: str) -> list:
+    """``res[k]`` as float arrays; a :class:`ParameterError` naming the missing keys (and that
+    ``what`` needs a GDNP run with ``diagnostics=True``) instead of a bare ``KeyError``."""
+    missing = [k for k in keys if k not in res]
+    if missing:
+        raise ParameterError(f"{what} needs the trace entries {', '.join(keys)}; missing: {', '.join(missing)} "
+                             "(run gdnp with diagnostics=True)")
+    return [np.asarray(res[k], dtype=float) for k in keys]
 
 
 def C_projected_from_trace(res) -> float:
@@ -375,17 +392,118 @@ def C_projected_from_trace(res) -> float:
     that does, at the iterates where ``ρ(w_t) − ρ* > 10⁻⁷|ρ*|`` (MATH.md §9.1; nearer the optimum
     the quotient is noise and is skipped).
 
+    **An a-posteriori constant**, like :func:`C_from_trace`: it is the supremum of the measured
+    direction quantity over the gap, so the direction term equals the measured one at the
+    supremum point by construction (ratio ≈ 1 there).  It says which constant the bound *would*
+    need on this trace, not that the theorem supplies it (compare :func:`C_apriori`).
+
     Raises
     ------
     ParameterError
-        If no iterate of the trace is above that floor.
+        If the trace lacks ``grad_dual_sq``/``dg``/``gap``/``rho_star`` (a run without
+        ``diagnostics=True``; the message names the missing entries), or if no iterate of the
+        trace is above that floor.
+
+    Examples
+    --------
+    >>> C_projected_from_trace({"gap": [1.0], "dg": [0.0], "rho_star": -1.0})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bntheory.errors.ParameterError: C_P needs the trace entries ...; missing: grad_dual_sq (run gdnp with diagnostics=True)
     """
-    gap = np.asarray(res["gap"], dtype=float)
-    proj = np.asarray(res["grad_dual_sq"], dtype=float) - np.asarray(res["dg"], dtype=float) ** 2
-    ok = gap > REL_FLOOR * abs(float(res["rho_star"]))
+    gd, dg, gap, rs = _trace_arrays(res, ("grad_dual_sq", "dg", "gap", "rho_star"), "C_P")
+    proj = gd - dg ** 2
+    ok = gap > REL_FLOOR * abs(float(rs))
     if not ok.any():
         raise ParameterError("C_P needs an iterate with ρ(w_t) − ρ* above the precision floor; none on this trace")
     return float(np.max(np.maximum(proj[ok], 0.0) / gap[ok]))
+
+
+#: Relative tolerance of "parallel to S⁻¹u" in :func:`C_apriori` (``S``-norm residual²).
+_PARALLEL_RTOL = 1e-10
+
+
+def C_apriori(unit_problem, res) -> dict:
+    r"""MATH.md §6's candidate **a-priori** constant for unit ``i``: a bound on ``ĉ₁(w̃_t)²`` from the
+    constants of ``ℓ`` and ``tanh`` instead of from ``ĉ₁`` itself.
+
+    In the exact case (every other unit zero or ``w̃⁽ʲ⁾ = c_j S⁻¹u``), Stein's lemma for
+    ``z ~ N(u, S − uuᵀ)`` with ``ψ = θ_i ℓ'(F) tanh'(zᵀw̃⁽ⁱ⁾)`` gives the u-coefficient
+
+    .. math:: ĉ_1 = E[ψ] − E[∂_iψ]\,u^\top\tilde w^{(i)} + \sum_{j≠i} E[∂_jψ]\,c_j(1 − u^\top S^{-1}u),
+
+    with ``|ψ| ≤ |θ_i| β₁``, ``|∂_iψ| ≤ θ_i² β₂ + |θ_i| β₁ sup|tanh''| = ζ_i/L`` (the unit's
+    smoothness, :meth:`~bntheory.problems.OneHiddenLayer.zeta_unit`), ``|∂_jψ| ≤ |θ_iθ_j| β₂``,
+    ``|c_j| = ‖w̃⁽ʲ⁾‖_S/√(uᵀS⁻¹u)`` and ``|uᵀw̃_t⁽ⁱ⁾| = |g_t a_t|`` (β₁ = sup|ℓ'|, β₂ = sup|ℓ''|).  Hence
+
+    .. math:: C_{\rm a\,priori} = \sup_t \big(|θ_i|β_1 + (ζ_i/L)|g_t a_t|
+              + |θ_i|β_2 \textstyle\sum_{j≠i}|θ_j|\,‖\tilde w^{(j)}‖_S (1 − u^\top S^{-1}u)/\sqrt{u^\top S^{-1}u}\big)^2
+              = θ_i^2 β_1^2 K^2,
+
+    MATH.md §6's "``θ_i² sup|ℓ'|²`` times the ``c₁``-type factor" ``K²``.  It uses no value of
+    ``ĉ₁``: only ``θ``, the loss's and ``tanh``'s derivative bounds, the fixed units' lengths and
+    the iterates' ``|g_t a_t|`` (the length is the algorithm's, not the bounded quantity).
+
+    Parameters
+    ----------
+    unit_problem : HiddenUnitProblem
+        The problem unit ``i`` was trained on (``net.unit(i, W)``).
+    res : SolverResult
+        Its GDNP trace (``g``, ``a``).
+
+    Returns
+    -------
+    dict
+        ``C_apriori``; ``theta_sq_sup_lprime_sq`` (``θ_i²β₁²``, the factor alone) and ``K`` (the
+        ``c₁``-type factor, ``C_apriori = θ_i²β₁²K²``).
+
+    Raises
+    ------
+    ParameterError
+        If another unit is neither zero nor parallel to ``S⁻¹u`` (the formula is the exact
+        case's), or the trace lacks ``g``/``a``.
+    """
+    net, i = unit_problem.net, int(unit_problem.i)
+    g, a = _trace_arrays(res, ("g", "a"), "C_apriori")
+    b1, b2 = float(net.loss.sup_d1), float(net.loss.sup_d2)
+    th = np.asarray(net.theta, dtype=float)
+    uSu = float(net.uSu)
+    cross = 0.0
+    for j, wj in enumerate(np.asarray(unit_problem._W_fixed, dtype=float)):
+        if j == i:
+            continue
+        nj2 = float(wj @ net.S @ wj)
+        if nj2 == 0.0:
+            continue
+        along = float(net.u @ wj) ** 2 / uSu  # ⟨w, S⁻¹u⟩_S² / ‖S⁻¹u‖²_S: the S-norm² along S⁻¹u
+        if nj2 - along > _PARALLEL_RTOL * nj2:
+            raise ParameterError(f"C_apriori is the exact case's constant: unit {j} is neither zero nor parallel "
+                                 f"to S⁻¹u (S-norm residual² {nj2 - along:.3g} of {nj2:.3g})")
+        cross += abs(th[j]) * np.sqrt(nj2)
+    K_t = (abs(th[i]) * b1 + float(net.zeta_unit(i)) / float(net.L) * np.abs(g * a)
+           + abs(th[i]) * b2 * cross * (1.0 - uSu) / np.sqrt(uSu))
+    Ca = float(np.max(K_t) ** 2)
+    lead = float(th[i] ** 2 * b1 ** 2)
+    K = float(np.sqrt(Ca / lead)) if lead > 0 else float("nan")
+    return {"C_apriori": Ca, "theta_sq_sup_lprime_sq": lead, "K": K}
+
+
+def scale_direction_term(bt: BoundTrace, shrink: float, length=None, *, name: str | None = None) -> BoundTrace:
+    r"""A theorem bound with its direction term multiplied by ``shrink``: ``shrink·(bound − length) + length``.
+
+    The negative controls of MATH.md §4.5 and §6 ("``Φ = inf_t|c₁|`` instead of ``sup_t``", "``C =
+    inf_t ĉ₁²`` instead of ``sup_t``"): with ``shrink = inf/sup`` of the constant this is the bound
+    of :func:`direction_bound` (``length=None``), :func:`halfspace_bound` or :func:`network_bound`
+    with the constant replaced by its infimum on the trace (the given-constant argument of those
+    functions refuses a value below the supremum, by design).  ``length`` is the length term in
+    the bound's own units (``length_bound(...).bound`` for the ``S⁻¹`` norm).  Measured values,
+    scale and floor are ``bt``'s.
+    """
+    L_t = 0.0 if length is None else np.asarray(length, dtype=float)
+    return BoundTrace(name=name or f"{bt.name}, direction term x{shrink:.3g}", measured=bt.measured,
+                      bound=shrink * (np.asarray(bt.bound, dtype=float) - L_t) + L_t, scale=bt.scale,
+                      floor=bt.floor, constants={**bt.constants, "direction_shrink": float(shrink)},
+                      reference=bt.reference)
 
 
 def network_bound(unit_problem, res, *, C=None, norm: str = "S_inv", length_form: str = "paper",

@@ -96,10 +96,10 @@ def _bound_checks(P, r, label, *, eps=None, C=None, controls=True):
         ratios[form] = c.max_ratio
     if controls:
         nb = bounds.network_bound(P, r, length_form="lipschitz", C=C)
-        lb = bounds.length_bound(P, r, form="lipschitz").bound
         shrink = np.min(np.asarray(r.c1) ** 2) / nb.constants["C"]
         assert shrink < 1.0
-        wrong = bounds.BoundTrace("C = inf ĉ₁²", nb.measured, shrink * (nb.bound - lb) + lb, nb.scale, nb.floor)
+        wrong = bounds.scale_direction_term(nb, shrink, bounds.length_bound(P, r, form="lipschitz").bound,
+                                            name="C = inf ĉ₁²")
         if eps is not None:
             wrong = _with_mc_floor(wrong, eps)
         assert not wrong.check().holds
