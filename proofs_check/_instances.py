@@ -23,7 +23,7 @@ from bntheory.rates import RateCheck
 from .result import ControlResult, json_number
 
 __all__ = [
-    "rng", "num", "rate_summary", "max_ratio", "control_from_checks", "ols_battery", "ols_battery_runs",
+    "rng", "rate_summary", "max_ratio", "control_from_checks", "ols_battery", "ols_battery_runs",
     "ols_label", "ols_instance", "start",
     "halfspace", "random_pencil", "rel_dev", "halfspace_theorem_runs", "network_instance",
 ]
@@ -35,19 +35,14 @@ def rng(seed: int, tag: str, *more: int) -> np.random.Generator:
     return np.random.default_rng([int(seed) % 2**32, zlib.crc32(tag.encode()), *(int(m) for m in more)])
 
 
-def num(x):
-    """A plain Python float for the evidence (``nan``/``inf`` as strings, ``None`` kept)."""
-    return json_number(x)
-
-
 def rate_summary(c: RateCheck) -> dict:
     """The JSON-able figures of one :class:`~bntheory.rates.RateCheck` (floor stated, MATH.md §9.1)."""
     fv = c.first_violation
-    return {"holds": bool(c.holds), "max_ratio": num(c.max_ratio),
-            "max_ratio_after_start": num(c.max_ratio_after_start), "n_compared": int(c.n_compared),
-            "floor": num(c.floor), "floor_rule": str(c.floor_rule),
-            "first_violation": None if fv is None else [int(fv[0]), num(fv[1]), num(fv[2])],
-            "fitted_rate": num(c.fitted_rate), "bound_rate": num(c.bound_rate)}
+    return {"holds": bool(c.holds), "max_ratio": json_number(c.max_ratio),
+            "max_ratio_after_start": json_number(c.max_ratio_after_start), "n_compared": int(c.n_compared),
+            "floor": json_number(c.floor), "floor_rule": str(c.floor_rule),
+            "first_violation": None if fv is None else [int(fv[0]), json_number(fv[1]), json_number(fv[2])],
+            "fitted_rate": json_number(c.fitted_rate), "bound_rate": json_number(c.bound_rate)}
 
 
 def max_ratio(checks, *, after_start: bool = False) -> float:
@@ -73,11 +68,11 @@ def control_from_checks(description: str, checks, labels=None) -> ControlResult:
 
 
 # --------------------------------------------------------------------------- OLS (MATH.md §3, §9.3–9.4)
-def ols_battery(fast: bool) -> list:
-    """``(d, κ, start)``: d ∈ {2, 10, 50} × κ ∈ {1.5, 10, 1e3} × {random, adversarial} (``fast``: d ∈ {2, 10},
-    κ ∈ {1.5, 1e3})."""
+def ols_battery(fast: bool, kinds=("random", "adversarial")) -> list:
+    """``(d, κ, start)``: d ∈ {2, 10, 50} × κ ∈ {1.5, 10, 1e3} × ``kinds`` (``fast``: d ∈ {2, 10},
+    κ ∈ {1.5, 1e3}); ``kinds`` ⊆ {random, adversarial} (:func:`start`)."""
     ds, kappas = ([2, 10], [1.5, 1e3]) if fast else ([2, 10, 50], [1.5, 10.0, 1e3])
-    return list(itertools.product(ds, kappas, ["random", "adversarial"]))
+    return list(itertools.product(ds, kappas, list(kinds)))
 
 
 @lru_cache(maxsize=4)

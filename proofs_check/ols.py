@@ -19,7 +19,7 @@ from bntheory.symbolic import ols
 
 from . import _instances as I
 from ._symbolic import section_checks
-from .result import ControlResult, Outcome, check
+from .result import ControlResult, Outcome, check, json_number
 
 #: The theorem's statement (MATH.md §3).
 _OLS_RATE = r"\rho(w_t)-\rho^* \le (1-\mu/L)^{2t}\,(\rho(w_0)-\rho^*)"
@@ -49,7 +49,7 @@ def check_ols_rate(*, seed: int, fast: bool) -> Outcome:
         checks.append(c)
         ctrl.append(bounds.ols_bound(P, r, power=4).check())
         labels.append(I.ols_label(d, kappa, kind))
-        rows.append({"d": d, "kappa": kappa, "start": kind, "mu_over_L": I.num(P.mu / P.L),
+        rows.append({"d": d, "kappa": kappa, "start": kind, "mu_over_L": json_number(P.mu / P.L),
                      **I.rate_summary(c)})
     informative = sum(c.n_compared >= 2 for c in checks)
     return Outcome(
@@ -93,10 +93,10 @@ def check_ols_rate_tight(*, seed: int, fast: bool) -> Outcome:
         controls=[I.control_from_checks("rate (1−μ/L)⁴ᵗ (squared once more)", [fast4], ["tight case"]),
                   ControlResult.from_rejection(
                       "tightness claimed with u at 45–84° from the top eigenvector",
-                      not cg.max_ratio_after_start >= 0.99, measured=I.num(cg.max_ratio_after_start),
-                      bound=0.99, ratio=I.num(cg.max_ratio_after_start / 0.99),
-                      detail={"theta_deg": I.num(np.degrees(theta)), "holds": bool(cg.holds),
-                              "max_ratio_after_start": I.num(cg.max_ratio_after_start)})])
+                      not cg.max_ratio_after_start >= 0.99, measured=json_number(cg.max_ratio_after_start),
+                      bound=0.99, ratio=json_number(cg.max_ratio_after_start / 0.99),
+                      detail={"theta_deg": json_number(np.degrees(theta)), "holds": bool(cg.holds),
+                              "max_ratio_after_start": json_number(cg.max_ratio_after_start)})])
 
 
 @check("ols.gd-rate", "MATH.md §3 (comparison the paper makes)",
@@ -105,22 +105,22 @@ def check_ols_rate_tight(*, seed: int, fast: bool) -> Outcome:
 def check_ols_gd_rate(*, seed: int, fast: bool) -> Outcome:
     """Plain GD on the convex ``f_OLS`` with step ``1/(2L)`` converges at ``(1 − μ/L)^{2t}`` (MATH.md §3).
 
-    60 steps from a Gaussian start, on d ∈ {2, 10, 50} × κ ∈ {1.5, 10, 1e3} (``fast``: d ∈ {2, 10}, κ ∈
-    {1.5, 10}), floor ``1e-7·max(|f*|, f(w̃₀) − f*)``.  Measured: the largest ratio over ``t ≥ 1``
+    60 steps from a Gaussian start, on the OLS battery's d ∈ {2, 10, 50} × κ ∈ {1.5, 10, 1e3}
+    (``fast``: d ∈ {2, 10}, κ ∈ {1.5, 1e3}; :func:`proofs_check._instances.ols_battery` with random
+    starts only), floor ``1e-7·max(|f*|, f(w̃₀) − f*)``.  Measured: the largest ratio over ``t ≥ 1``
     (at ``t = 0`` the bound is an equality); close to 1 when the slow eigen-direction dominates.
 
     Negative control: the rate ``(1 − μ/L)^{4t}`` on the same runs must be violated.
     """
-    ds, kappas = ([2, 10], [1.5, 10.0]) if fast else ([2, 10, 50], [1.5, 10.0, 1e3])
     rows, checks, ctrl = [], [], []
-    for k, (d, kappa) in enumerate((d, kappa) for d in ds for kappa in kappas):
+    for k, (d, kappa, kind) in enumerate(I.ols_battery(fast, kinds=("random",))):
         gen = I.rng(seed, "ols.gd-rate", k)
         P = I.ols_instance(d, kappa, gen)
-        r = gd(P, gen.standard_normal(d), 60)
+        r = gd(P, I.start(P.u, kind, gen), 60)
         c = bounds.gd_ols_bound(P, r).check()
         checks.append(c)
         ctrl.append(bounds.gd_ols_bound(P, r, power=4).check())
-        rows.append({"d": d, "kappa": kappa, "step": I.num(r.step), **I.rate_summary(c)})
+        rows.append({"d": d, "kappa": kappa, "step": json_number(r.step), **I.rate_summary(c)})
     return Outcome(
         measured=I.max_ratio(checks, after_start=True), bound=1.0,
         holds=all(c.holds and c.n_compared >= 2 for c in checks),
@@ -159,12 +159,12 @@ def check_ols_rate_mpmath(*, seed: int, fast: bool) -> Outcome:
         ctrl.append(bounds.ols_bound(Q, rm, power=4).check(floor=rm.floor))
         final = float(rm.gap_mp[-1] / abs(rm.rho_star))
         traces.append((rm, final))
-        rows.append({"instance": label, "nit": int(rm.nit), "final_relative_gap": I.num(final), **I.rate_summary(c)})
+        rows.append({"instance": label, "nit": int(rm.nit), "final_relative_gap": json_number(final), **I.rate_summary(c)})
     rm = traces[0][0]
     rf = rayleigh_gd(P, w0, rm.nit)
     f64_final = float(rf.gap[-1] / abs(rf.rho_star))
     above = rm.gap > 1e-7 * abs(rm.rho_star)
-    rows[0]["float64_agreement_above_1e-7"] = I.num(float(np.max(np.abs(rf.gap[above] / rm.gap[above] - 1.0))))
+    rows[0]["float64_agreement_above_1e-7"] = json_number(float(np.max(np.abs(rf.gap[above] / rm.gap[above] - 1.0))))
     f64_fails = bool(abs(rf.gap[-1]) > 1e3 * rm.gap[-1] or rf.gap[-1] <= 0)
     return Outcome(
         measured=I.max_ratio(checks, after_start=True), bound=1.0,
@@ -175,7 +175,7 @@ def check_ols_rate_mpmath(*, seed: int, fast: bool) -> Outcome:
                   ControlResult.from_rejection(
                       "float64 follows the decay to 1e-30", f64_fails, measured=f64_final,
                       bound=1e-30, ratio=abs(f64_final) / 1e-30,
-                      detail={"float64_final_relative_gap": I.num(f64_final),
+                      detail={"float64_final_relative_gap": json_number(f64_final),
                               "mpmath_final_relative_gap": rows[0]["final_relative_gap"]})])
 
 

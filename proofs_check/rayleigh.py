@@ -16,7 +16,7 @@ from bntheory.solvers.rayleigh import pencil_ascent
 
 from . import _instances as I
 from ._symbolic import section_checks
-from .result import Outcome, check
+from .result import Outcome, check, json_number
 
 
 @check("rayleigh.pencil-ratio", "MATH.md §3.1 (Knyazev & Neymeyr; Argentati et al. 2017)",
@@ -54,10 +54,10 @@ def check_pencil_ratio(*, seed: int, fast: bool) -> Outcome:
         s = bounds.pencil_ratio_bound(B, A, r, seed=True).check()
         checks.append(c)
         ctrl.append(s)
-        rows.append({"d": d, "sigma": I.num(bounds.pencil_sigma(B, A, r.L)),
-                     "seed_sigma": I.num(bounds.pencil_sigma(B, A, r.L, seed=True)),
-                     "max_ratio": I.num(c.max_ratio), "n_compared": int(c.n_compared),
-                     "floor": I.num(c.floor), "seed_sigma_violated": not s.holds})
+        rows.append({"d": d, "sigma": json_number(bounds.pencil_sigma(B, A, r.L)),
+                     "seed_sigma": json_number(bounds.pencil_sigma(B, A, r.L, seed=True)),
+                     "max_ratio": json_number(c.max_ratio), "n_compared": int(c.n_compared),
+                     "floor": json_number(c.floor), "seed_sigma_violated": not s.holds})
     return Outcome(
         measured=I.max_ratio(checks), bound=1.0, holds=all(c.holds and c.n_compared >= 1 for c in checks),
         method=f"pencil ascent, 40 steps, {n} random pencils",
@@ -90,8 +90,8 @@ def check_ols_ratio(*, seed: int, fast: bool) -> Outcome:
         checks.append(c)
         ctrl.append(bounds.ols_ratio_bound(P, r, seed=True).check())
         labels.append(I.ols_label(d, kappa, kind))
-        rows.append({"d": d, "kappa": kappa, "start": kind, "max_ratio": I.num(c.max_ratio),
-                     "n_compared": int(c.n_compared), "floor": I.num(c.floor)})
+        rows.append({"d": d, "kappa": kappa, "start": kind, "max_ratio": json_number(c.max_ratio),
+                     "n_compared": int(c.n_compared), "floor": json_number(c.floor)})
     informative = sum(c.n_compared >= 1 for c in checks)
     return Outcome(
         measured=I.max_ratio(checks), bound=1.0, holds=all(c.holds for c in checks) and 2 * informative >= len(checks),

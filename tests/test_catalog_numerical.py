@@ -124,6 +124,102 @@ def test_halfspace_check_fails_with_phi_inf(monkeypatch):
     assert not r.holds and r.status == "fail"
 
 
+def _wrong_c1(monkeypatch, where: str) -> None:
+    """GDNP with c₁ → 3c₁ + 0.1 in ``h_t`` and ``∇_w f`` (the length search's ``∂_g f`` kept right)."""
+    import importlib
+
+    sm = importlib.import_module("bntheory.solvers.gdnp").scalar_model
+    if where == "c1_c2":
+        orig = sm.c1_c2
+        monkeypatch.setattr(sm, "c1_c2", lambda self, g, a: (3.0 * orig(self, g, a)[0] + 0.1, orig(self, g, a)[1]))
+        monkeypatch.setattr(sm, "dg", lambda self, g, a: (lambda m1, m2: (m1 - m2 * g * a) * a + m2 * g)(
+            *self.moments(g, a)))
+    else:
+        orig = sm.c1_points
+        monkeypatch.setattr(sm, "c1_points", lambda self, gs, a: 3.0 * orig(self, gs, a) + 0.1)
+
+
+@pytest.mark.parametrize("where", ["c1_c2", "c1_points"])
+def test_gdnp_trace_check_fails_with_a_wrong_c1(monkeypatch, where):
+    """§4.4: a GDNP whose c₁ is wrong (3c₁ + 0.1) — in the per-iteration path (``c1_c2``) or the
+    lockstep one (``c1_points``) — fails halfspace.gdnp-equals-rayleigh.trace.  Its own iterates
+    still equal the Rayleigh iterates (c₁ cancels between h_t and ∇_w f, and the lockstep iterates
+    are the closed form), so the check fails through the step formed from the recorded s_t and the
+    problem's own ∇_w f."""
+    _wrong_c1(monkeypatch, where)
+    r = halfspace.check_gdnp_equals_rayleigh(seed=SEED, fast=True)
+    assert not r.holds and r.status == "fail" and r.ratio > 1e6
+    runs = [row for row in r.evidence["runs"] if row["loss"] == "logistic" and row["n_steps_from_g"] > 0]
+    schedule = "per-iteration" if where == "c1_c2" else "lockstep"
+    hit = [row for row in runs if row["schedule"].startswith(schedule)]
+    assert hit and all(row["iterate_rel_dev"] <= 1e-12 for row in runs)
+    assert all(row["recorded_step_dev"] > 1e-3 for row in hit)
+    assert all(row["consistent_h_step_dev"] <= 1e-12 for row in runs)
+
+
+def test_gdnp_trace_check_fails_when_the_literal_step_is_wrong(monkeypatch):
+    """§4.4: with the problem's h off by 1.5× the literal GDNP step (generic path: w_t − s_t ∇_w f
+    formed from g_t, h_t and grad_w) leaves the Rayleigh iterates, and the check fails on those
+    iterates themselves (not only on the one-step figures)."""
+    from bntheory.problems import GaussianHalfspace
+
+    orig = GaussianHalfspace.h
+    monkeypatch.setattr(GaussianHalfspace, "h", lambda self, w, g: 1.5 * orig(self, w, g))
+    r = halfspace.check_gdnp_equals_rayleigh(seed=SEED, fast=True)
+    assert not r.holds and r.status == "fail"
+    literal = [row for row in r.evidence["runs"] if row["schedule"].startswith("literal") and row["n_steps_from_g"]]
+    assert literal and all(row["iterate_rel_dev"] > 1e-3 for row in literal)
+
+
+def test_gdnp_trace_check_runs_the_literal_and_per_iteration_paths():
+    """§4.4: the check runs GDNP's generic path (the literal step), the per-iteration schedules
+    (sequential and warm-started) and the lockstep one, and compares steps formed from g_t ≠ 0
+    (the consistent-h step is in ``measured``)."""
+    r = halfspace.check_gdnp_equals_rayleigh(seed=SEED, fast=True)
+    schedules = {row["schedule"] for row in r.evidence["runs"]}
+    assert {"literal step (generic path)", "per-iteration, sequential", "per-iteration, warm start 2",
+            "lockstep (default)"} <= schedules
+    assert r.evidence["n_steps_from_g"] >= 20
+    worst = max(max(row["iterate_rel_dev"], row.get("recorded_step_dev", 0.0), row["consistent_h_step_dev"])
+                for row in r.evidence["runs"])
+    assert r.measured == worst
+
+
+#: Seeds on which the previous one-start length battery was far from its slack (fast mode):
+#: paper max ratio 6.7e-7 (seed 57), Lipschitz 9.1e-5 (seed 199); seed 0 an ordinary one.
+_LENGTH_SEEDS = (0, 57, 199)
+
+
+@pytest.mark.parametrize("form, factor", [("paper", 2.0 ** -12), ("lipschitz", 4.0 ** -5)])
+@pytest.mark.parametrize("seed", _LENGTH_SEEDS)
+def test_length_checks_fail_with_a_bound_too_small_by_the_control_margin(monkeypatch, form, factor, seed):
+    """§4.5: a length bound wrong by 12 halvings (paper form) or 5 (Lipschitz form) — just past the
+    measured slack — makes the check fail, on every seed tried (the battery's six starts keep its
+    largest ratio within ~2.5× across seeds)."""
+    orig = bounds.length_bound
+
+    def wrong(P, r, *, form="paper"):
+        bt = orig(P, r, form=form)
+        bt.bound = factor * bt.bound
+        return bt
+
+    monkeypatch.setattr(bounds, "length_bound", wrong)
+    fn = halfspace.check_length_bound_paper if form == "paper" else halfspace.check_length_bound_lipschitz
+    r = fn(seed=seed, fast=True)
+    assert not r.holds and r.status == "fail"
+
+
+def test_length_controls_sit_near_the_slack(fast_results):
+    """§4.5: the formula-level controls claim 2^-(T_s+12) / 4^-(T_s+5) and are rejected by a modest
+    factor (≤ 20×, not 1e4–1e6× as a 10-halving or 1e8-rescaling control); the paper form keeps its
+    rescaling control (a finding on the assumption λ_max(S) = 1)."""
+    paper, lip = fast_results["halfspace.length-bound.paper"], fast_results["halfspace.length-bound.lipschitz"]
+    assert "2^-(T_s+12)" in paper.controls[0].description and "4^-(T_s+5)" in lip.controls[0].description
+    for c in (paper.controls[0], lip.controls[0]):
+        assert c.rejected and 1.0 < c.ratio <= 20.0
+    assert "1e8" in paper.controls[1].description and paper.controls[1].rejected
+
+
 def test_halfspace_check_fails_when_its_control_is_accepted(monkeypatch):
     """§4.3: if the 'plain Gauss–Hermite' control were the default rule itself, the control is accepted
     and the check fails although its statement holds."""
@@ -139,6 +235,18 @@ def test_network_check_fails_with_C_inf(monkeypatch):
     monkeypatch.setattr(bounds, "C_from_trace", lambda res, C=None: float(np.min(np.asarray(res["c1"]) ** 2)))
     r = network.check_network_unit_bound(seed=SEED, fast=True)
     assert not r.holds and r.status == "fail"
+
+
+def test_network_evidence_states_the_a_posteriori_constant(fast_results):
+    """§6: C = sup ĉ₁² is reported as an a-posteriori constant, next to MATH.md §6's a-priori
+    candidate θ_i² sup|ℓ'|² K² (bounds.C_apriori), which dominates it on both units."""
+    r = fast_results["network.unit-bound"]
+    assert any("a-posteriori" in a for a in r.assumptions)
+    for u in r.evidence["units"]:
+        assert u["C_kind"].startswith("a-posteriori")
+        ap = u["C_apriori_candidate"]
+        assert ap["C_le_C_apriori"] and u["C"] <= ap["C_apriori"]
+        assert ap["max_ratio_lipschitz"] <= 1.0
 
 
 @pytest.mark.slow
