@@ -5,6 +5,8 @@ Each property is checked together with a negative control that must fail (MATH.m
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -40,6 +42,23 @@ def make_halfspace(d, kappa, r2, loss=LOGISTIC, seed=0):
     u = rng.standard_normal(d)
     u *= np.sqrt(r2 / float(u @ np.linalg.solve(S, u)))
     return GaussianHalfspace(S, u, loss)
+
+
+@contextlib.contextmanager
+def quadrature_calls():
+    """The sizes of the vectorised quadrature calls of scalar_model made inside the block."""
+    calls = []
+    orig = scalar_model._vector
+
+    def counting(self, gs, a):
+        calls.append(np.size(gs))
+        return orig(self, gs, a)
+
+    scalar_model._vector = counting
+    try:
+        yield calls
+    finally:
+        scalar_model._vector = orig
 
 
 def rel_dev(W1, W2):
@@ -467,6 +486,27 @@ def test_lockstep_stops_when_every_search_has_stopped():
     assert both[0].g == 3.0 and isinstance(both[1], errors.NonFiniteError)
     control = bisect_lengths(_no_empty(lambda i, g: g - 2.9), 20, [1.0], B0=4.0, levels=1)[0]
     assert control.n_calls == 1 + 20
+    # one search stops, the other goes on alone (the replay's one-search form), as sequentially
+    for levels in (1, 3):
+        funs = [lambda g: g - 3.0, lambda g: np.tanh(g - 2.9)]
+        got, ref = _lockstep_reference(funs, 20, [1.0, 1.0], B0=4.0, levels=levels)
+        for gr, rr in zip(got, ref):
+            assert (gr.g, gr.dg, gr.a, gr.b, gr.n_doublings) == (rr.g, rr.dg, rr.a, rr.b, rr.n_doublings)
+        assert got[0].n_calls < got[1].n_calls == 1 + -(-20 // levels)
+
+
+def test_gdnp_lockstep_call_count():
+    """gdnp module docstring: ⌈T_s/D⌉ + 2 vectorised quadrature calls (one doubling round, the
+    halving rounds, c₁), D = 4 levels per round for T_d = 0, 3 for T_d ≤ 5, 2 for T_d ≤ 30, 1
+    beyond; not T_s/2 + 2 for every short run."""
+    P = make_halfspace(6, 10.0, 0.9, LOGISTIC, seed=32)
+    w0 = np.random.default_rng(33).standard_normal(6)
+    with quadrature_calls() as calls:
+        for T_d, D in ((0, 4), (1, 3), (5, 3), (6, 2), (30, 2), (31, 1), (40, 1)):
+            calls.clear()
+            r = gdnp(P, w0, T_d, 20, diagnostics=False)
+            assert r.n_doublings.max() <= 5  # lengths below 32·B0: one doubling round
+            assert len(calls) == -(-20 // D) + 2, (T_d, D, len(calls))
 
 
 @pytest.mark.parametrize("T_s", [50, 56, 60])
@@ -525,15 +565,7 @@ def test_gdnp_lockstep_equals_sequential_and_warm_start():
     assert not np.array_equal(warm.b0, r.b0)
     np.testing.assert_array_equal(gdnp(P, w0, 10, 16, warm_start=2.0, batched=False).g, warm.g)
     # the lockstep's vectorised calls: doubling rounds + T_s halvings + one for c₁, whatever T_d
-    calls = []
-    orig = scalar_model._vector
-
-    def counting(self, gs, a):
-        calls.append(np.size(gs))
-        return orig(self, gs, a)
-
-    scalar_model._vector = counting
-    try:
+    with quadrature_calls() as calls:
         for T_d in (10, 40):
             calls.clear()
             q = gdnp(P, w0, T_d, 16, diagnostics=False)
@@ -542,8 +574,6 @@ def test_gdnp_lockstep_equals_sequential_and_warm_start():
         calls.clear()
         gdnp(P, w0, 40, 16, diagnostics=False, warm_start=2.0)
         assert len(calls) > 40  # control: per-iteration calls
-    finally:
-        scalar_model._vector = orig
     with pytest.raises(errors.ParameterError, match="warm_start must be a positive factor"):
         gdnp(P, w0, 2, 2, warm_start=0.0)
     with pytest.raises(errors.NonFiniteError, match="warm_start"):

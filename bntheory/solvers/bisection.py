@@ -430,29 +430,85 @@ def _bisect_batched(dg, dg_batch, T_s, side, B, max_doublings, finite_length, on
                     hi = m
                 if same != (m < root):  # the prediction left the path: tree from here
                     break
-    while left > 0:
-        D = min(depth, left)
-        # complete tree of midpoints, heap order: node j has children 2j+1, 2j+2
-        nodes = [(lo, hi)]
-        pts = []
-        for j in range(2 ** D - 1):
-            a, b = nodes[j]
+    if left > 0:  # the tree of `depth` levels per call, shared with bisect_lengths
+        one = np.zeros(1, dtype=int)
+        _, L, H, FL, evals, calls, stops = _halvings(lambda i, g: dg_batch(g), one, np.array([lo]),
+                                                     np.array([hi]), np.array([flo]), left, depth,
+                                                     LOCKSTEP_CHUNK)
+        if stops:  # stopped early: a non-finite value (raised) or a root (returned)
+            _, m, fm, evals, calls = stops[0]
+            _checked(m, fm)
+            return BisectionResult(m, 0.0, m, m, a0, b0, b0 - a0, k, n_evals + evals,
+                                   n_calls=n_calls + calls)
+        lo, hi, flo = float(L[0]), float(H[0]), float(FL[0])
+        n_evals, n_calls = n_evals + evals, n_calls + calls
+    return BisectionResult(lo, flo, lo, hi, a0, b0, b0 - a0, k, n_evals, n_calls=n_calls)
+
+
+def _halvings(dg_points, bis, L, H, FL, left, levels, chunk):
+    """``left`` halvings of the searches ``bis`` (brackets ``[L, H]``, ``FL = ∂_g f(L)``; 1-d
+    arrays), ``levels`` at a time: every search evaluates the complete tree of its next midpoints
+    (heap order: node ``j`` has children ``2j + 1``, ``2j + 2``; each ``0.5·(lo + hi)`` of its
+    ancestors, as the sequential search computes it) in one shared call of ``dg_points``, then
+    the sequential decisions are replayed on the values; only visited values are checked.
+
+    Returns ``(bis, L, H, FL, evals, calls, stops)``: the searches that made every halving with
+    their final brackets, the values and calls each of them took, and for each search that
+    stopped early (``∂_g f = 0`` or not finite at a visited midpoint ``m``) a tuple
+    ``(i, m, ∂_g f(m), evals, calls)``.  No call is made once every search has stopped."""
+    SL = np.sign(FL)  # sign(f(lo)) never changes: lo moves only to points of the same sign
+    evals = calls = 0
+    stops = []
+    while left and bis.size:  # every search may have stopped early (a root, a non-finite value)
+        D = min(levels, left)
+        one = bis.size == 1  # one search (bisect_length's tree): Python floats, the same values
+        los, his, pts = ([float(L[0])], [float(H[0])], []) if one else ([L], [H], [])
+        for q in range(2 ** D - 1):
+            a, b = los[q], his[q]
             m = 0.5 * (a + b)
             pts.append(m)
-            nodes += [(a, m), (m, b)]
-        vals = np.asarray(dg_batch(np.array(pts)), dtype=float)
-        n_evals, n_calls = n_evals + len(pts), n_calls + 1
-        j = 0
+            los += [a, m]
+            his += [m, b]
+        nc = len(pts)
+        if one:
+            P = np.array(pts)
+        else:
+            P = np.column_stack(pts).ravel() if nc > 1 else pts[0]  # row-major: search by search
+        V = in_chunks(dg_points, np.repeat(bis, nc) if nc > 1 else bis, P, chunk)
+        evals, calls = evals + nc, calls + 1
+        if one:  # the same decisions on Python floats (size-1 arrays cost ~7 µs per level more)
+            vals, j = V.tolist(), 0
+            lo1, hi1, fl1, s1 = float(L[0]), float(H[0]), float(FL[0]), float(SL[0])
+            for _ in range(D):
+                m, fm = pts[j], vals[j]
+                if not (math.isfinite(fm) and fm != 0.0):  # a non-finite value or a root
+                    stops.append((int(bis[0]), m, fm, evals, calls))
+                    return bis[:0], L[:0], H[:0], FL[:0], evals, calls, stops
+                if (fm > 0.0) - (fm < 0.0) == s1:  # sign(fm) == sign(f(lo))
+                    lo1, fl1, j = m, fm, 2 * j + 2
+                else:
+                    hi1, j = m, 2 * j + 1
+            L, H, FL = np.array([lo1]), np.array([hi1]), np.array([fl1])
+            left -= D
+            continue
+        base = np.arange(bis.size) * nc
+        jn, step = base, 1 - base  # flat index of each search's node; heap child: 2j + 1 (+1)
+        careful = not (np.isfinite(V).all() and V.all())  # else no visited value can stop a search
         for _ in range(D):
-            m, fm = pts[j], _checked(pts[j], float(vals[j]))
-            left -= 1
-            if fm == 0.0:
-                return BisectionResult(m, 0.0, m, m, a0, b0, b0 - a0, k, n_evals, n_calls=n_calls)
-            if np.sign(fm) == np.sign(flo):
-                lo, flo, j = m, fm, 2 * j + 2
-            else:
-                hi, j = m, 2 * j + 1
-    return BisectionResult(lo, flo, lo, hi, a0, b0, b0 - a0, k, n_evals, n_calls=n_calls)
+            m, fm = P[jn], V[jn]
+            if careful and not (np.isfinite(fm).all() and fm.all()):  # a non-finite value or a root
+                keep = np.isfinite(fm) & (fm != 0.0)
+                stops += [(i, mi, fi, evals, calls) for i, mi, fi in
+                          zip(bis[~keep].tolist(), m[~keep].tolist(), fm[~keep].tolist())]
+                bis, m, fm, L, H, FL, SL, jn, step = (
+                    v[keep] for v in (bis, m, fm, L, H, FL, SL, jn, step))
+            same = np.sign(fm) == SL
+            L = np.where(same, m, L)
+            FL = np.where(same, fm, FL)
+            H = np.where(same, H, m)
+            jn = 2 * jn + step + same
+        left -= D
+    return bis, L, H, FL, evals, calls, stops
 
 
 #: Fixed cost of one vectorised call of the quadrature, in units of the cost of one more point
@@ -487,9 +543,9 @@ def bisect_lengths(dg_points: Callable, T_s: int, sides, *, B0: float = 1.0,
     finiteness) -- provided ``dg_points`` gives a point the value the sequential search's ``dg``
     gives it, whatever else is in the call (true of :mod:`bntheory.gauss`, whose values do not
     depend on the batch; a BLAS matrix product over the batch would break it in the last bits,
-    enough to change decisions of a search resolved to 50+ bits).  With ``T_s`` halvings that is ``⌈T_s/levels⌉`` rounds after the doubling
-    rounds, whatever ``K``: the fixed cost of a vectorised quadrature call is paid once per round
-    instead of once per search.
+    enough to change decisions of a search resolved to 50+ bits).  With ``T_s`` halvings that is
+    ``⌈T_s/levels⌉`` rounds after the doubling rounds, whatever ``K``: the fixed cost of a
+    vectorised quadrature call is paid once per round instead of once per search.
     All searches start from the same ``B0``, so those still doubling share ``B``.
 
     Parameters
@@ -617,51 +673,18 @@ def bisect_lengths(dg_points: Callable, T_s: int, sides, *, B0: float = 1.0,
         dbl = dbl[~hit]
         B, k = Bs[-1] * 2.0, k + nb
     a0[:], b0[:] = lo, hi
-    # --- halvings, `levels` at a time: every bracketed search evaluates the complete tree of its
-    # next midpoints (heap order, each 0.5·(lo + hi) of its ancestors, as the sequential search
-    # computes it) in one shared call, then the sequential decisions are replayed on the values
+    # --- halvings, `levels` at a time, every bracketed search in one shared call per round
     bis = np.array(sorted(bis), dtype=int)
-    L, H, FL = lo[bis], hi[bis], flo[bis]
-    SL = np.sign(FL)  # sign(f(lo)) never changes: lo moves only to points of the same sign
-    evals = calls = 0
-    left = T_s
-    while left and bis.size:  # every search may have stopped early (a root, a non-finite value)
-        D = min(levels, left)
-        los, his, pts = [L], [H], []
-        for q in range(2 ** D - 1):
-            a, b = los[q], his[q]
-            m = 0.5 * (a + b)
-            pts.append(m)
-            los += [a, m]
-            his += [m, b]
-        nc = len(pts)
-        P = np.column_stack(pts).ravel() if nc > 1 else pts[0]  # row-major: search by search
-        V = in_chunks(dg_points, np.repeat(bis, nc) if nc > 1 else bis, P, chunk)
-        evals, calls = evals + nc, calls + 1
-        base = np.arange(bis.size) * nc
-        jn, step = base, 1 - base  # flat index of each search's node; heap child: 2j + 1 (+1)
-        careful = not (np.isfinite(V).all() and V.all())  # else no visited value can stop a search
-        for _ in range(D):
-            m, fm = P[jn], V[jn]
-            if careful and not (np.isfinite(fm).all() and fm.all()):  # a non-finite value or a root
-                fin = np.isfinite(fm)
-                stopped = bis[~fin | (fm == 0.0)]
-                n_evals[stopped] += evals
-                n_calls[stopped] += calls
-                for r in np.flatnonzero(~fin).tolist():
-                    fail(int(bis[r]), _checked, float(m[r]), float(fm[r]))
-                zero = np.flatnonzero(fin & (fm == 0.0))
-                lo[bis[zero]] = hi[bis[zero]] = m[zero]
-                flo[bis[zero]] = 0.0
-                keep = fin & (fm != 0.0)
-                bis, m, fm, L, H, FL, SL, jn, step = (
-                    v[keep] for v in (bis, m, fm, L, H, FL, SL, jn, step))
-            same = np.sign(fm) == SL
-            L = np.where(same, m, L)
-            FL = np.where(same, fm, FL)
-            H = np.where(same, H, m)
-            jn = 2 * jn + step + same
-        left -= D
+    bis, L, H, FL, evals, calls, stops = _halvings(dg_points, bis, lo[bis], hi[bis], flo[bis], T_s,
+                                                   levels, chunk)
+    for i, m, fm, ev, ca in stops:
+        n_evals[i] += ev
+        n_calls[i] += ca
+        if math.isfinite(fm):  # an exact root at a midpoint: the sequential search stops there
+            lo[i] = hi[i] = m
+            flo[i] = 0.0
+        else:
+            fail(i, _checked, m, fm)
     lo[bis], hi[bis], flo[bis] = L, H, FL
     n_evals[bis] += evals
     n_calls[bis] += calls

@@ -26,11 +26,14 @@ direction iterates (one ``S @ w`` each), then all ``T_d + 1`` length searches to
 round (the doubling probes, or the next one to four bisection levels as a tree of midpoints) of
 every search in one vectorised quadrature call
 (:func:`~bntheory.solvers.bisection.bisect_lengths`; the same decisions as the sequential
-search), and one more call for ``c₁`` at every ``g_t``: ``T_s/2 + 2`` calls in all for short
-runs, ``T_s + 2`` for long ones (one more per doubling round past ``32·B0``), whatever ``T_d``,
-instead of two or three per iteration.  An ``h_t = 0`` found then with
-``uᵀw_t ≠ 0`` (``c₁(w̃_t) = 0``, measure zero) sends the run back to ``t + 1`` with
-``w_{t+1} = w_t``.  With a ``warm_start`` factor each search depends on the previous length, so
+search), and one more call for ``c₁`` at every ``g_t``: ``⌈T_s/D⌉ + 2`` calls in all, with
+``D`` bisection levels per round chosen by the number of searches (``LOCKSTEP_CALL_COST``):
+``D = 4`` for ``T_d = 0``, 3 for ``T_d ≤ 5``, 2 for ``T_d ≤ 30``, 1 beyond (so about
+``T_s/4 + 2`` to ``T_s/3 + 2`` for very short runs, ``T_s/2 + 2`` for short ones, ``T_s + 2``
+for long ones; one more per doubling round past ``32·B0``, fewer when searches stop at an
+exact root), bounded whatever ``T_d``, instead of two or three per iteration.  An ``h_t = 0``
+found then with ``uᵀw_t ≠ 0`` (``c₁(w̃_t) = 0``, measure zero) sends the run back to ``t + 1``
+with ``w_{t+1} = w_t``.  With a ``warm_start`` factor each search depends on the previous length, so
 the searches run per iteration (``"per-iteration"``, two or three vectorised calls each: the
 bisection path predicted from an interpolant of ``∂_g f`` and replayed exactly,
 :func:`~bntheory.solvers.bisection.bisect_length`).
