@@ -157,7 +157,7 @@ def test_unit3_exact_case_monte_carlo_keeps_stein_structure(exact_unit3):
     # lengths: |g_MC − g_Q| ≲ z·SE(∂_g f)/|∂²_g f| (∂²_g f by a difference of the quadrature dg)
     for t, (w, gq) in enumerate(zip(rq.w, rq.g)):
         d2 = (Pq.dg(w, gq + 1e-4) - Pq.dg(w, gq - 1e-4)) / 2e-4
-        Pw = P.grad(gq * w / np.sqrt(w @ net.S @ w))  # noqa: F841 (evaluates, sets last_error)
+        P.grad(gq * w / np.sqrt(w @ net.S @ w))  # evaluated for P.last_error (the standard errors)
         se_dg = np.abs(w) @ P.last_error.grad_err[2] / np.sqrt(w @ net.S @ w)
         assert abs(r.g[t] - gq) <= Z_MC * se_dg / abs(d2), (t, r.g[t], gq)
 
