@@ -95,7 +95,8 @@ def bisect_length(dg: Callable[[float], float], T_s: int, side: float, *, B0: fl
         complete binary tree of ``2^depth − 1`` points, each computed as ``0.5·(lo + hi)`` from
         its ancestors exactly as the sequential search computes it) and replaying the sequential
         decisions on those values.  The result (bracket, returned left end, ``∂_g f`` there,
-        doublings) is bit-identical to the sequential search; only points the sequential search
+        doublings) is bit-identical to the sequential search (given that ``dg_batch`` gives each
+        point the bits ``dg`` gives it, whatever else is in the batch); only points the sequential search
         visits are checked for finiteness.  ``n_evals`` then counts the values computed,
         ``n_calls`` the calls made.
     batch_depth : int
