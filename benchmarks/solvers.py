@@ -157,7 +157,7 @@ def main():
                            1, 5)
     out["empirical_n1e5_d100"] = {"two_passes_s": two_pass, "bngd_iteration_s": emp_it,
                                   "ratio": emp_it / two_pass,
-                                  "note": "BN-GD iteration records f(w̃) (one more pass) besides the gradient"}
+                                  "note": "BN-GD iteration: the gradient and f(w̃) from the same two passes (value_and_grad), plus the loss and its derivative at n points"}
     path = Path(__file__).with_suffix(".json")
     path.write_text(json.dumps(out, indent=2))
     print(json.dumps(out, indent=2))
