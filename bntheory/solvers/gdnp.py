@@ -37,6 +37,11 @@ with ``w_{t+1} = w_t``.  With a ``warm_start`` factor each search depends on the
 the searches run per iteration (``"per-iteration"``, two or three vectorised calls each: the
 bisection path predicted from an interpolant of ``∂_g f`` and replayed exactly,
 :func:`~bntheory.solvers.bisection.bisect_length`).
+On this Gaussian path both schedules take the step ``w_t − s_t ∇_w f(w_t, g_t)`` in that
+``g``-independent closed form (equal in exact arithmetic; ``s_t``, ``g_t``, ``h_t`` are still
+computed and recorded), so that the two make the same decisions bit for bit at every ``T_s``; the
+literal product ``s_t ∇_w f`` is formed on the generic path, and the catalog check
+``halfspace.gdnp-equals-rayleigh.trace`` rebuilds it from the recorded ``s_t``.
 Diagnostics needing ``S⁻¹`` (the bound's left-hand sides) are computed only with
 ``diagnostics=True``.  Problems without the one-dimensional structure (a network unit, MATH.md
 §6; empirical data, §5) run through the generic path with the problem's own ``dg``, ``h``,
