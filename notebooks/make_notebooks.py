@@ -340,7 +340,8 @@ $\kappa = 10$, logistic loss, $u^\top S^{-1}u = 0.9$ (close to separable), a ran
 $T_d = 40$ direction steps, $T_s = 40$ halvings per length search. Population values are exact
 one-dimensional Gaussian quadratures (§4.3), no sampling. The baseline is plain GD with step
 $1/\zeta$ on $f_{LH}(\tilde w)$ from $\tilde w_0 = 0$, for which only a sublinear rate is
-guaranteed (§4.6); each GDNP step also costs a length search of $T_s$ scalar quadratures.
+guaranteed (§4.6); each GDNP step also costs a length search (bracket doublings and $T_s$
+halvings, each a one-dimensional quadrature).
 $\Phi = \sup_t|c_1(\tilde w_t)|$ is read off the trace. Negative control: the same check with
 $\Phi = \inf_t|c_1|$ must fail.
 
