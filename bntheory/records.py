@@ -201,9 +201,14 @@ def read_records(out_dir, name: str) -> Table:
             _, panel, sname, kind, x, v, lab = row
             if kind not in KINDS:
                 raise ParameterError(f"{csv_path}: unknown kind {kind!r} in series {sname!r}")
+            try:
+                xf, vf = float(x), float(v)
+            except ValueError:
+                raise ParameterError(f"{csv_path}, line {r.line_num}: x = {x!r}, value = {v!r} "
+                                     "is not a pair of numbers") from None
             s = series.setdefault(panel, {}).setdefault(sname, {"kind": kind, "x": [], "value": [], "label": []})
-            s["x"].append(float(x))
-            s["value"].append(float(v))
+            s["x"].append(xf)
+            s["value"].append(vf)
             s["label"].append(lab)
     for panel in series.values():
         for s in panel.values():
@@ -504,13 +509,16 @@ def experiment_network(seed: int) -> FigureRecords:
                   f"unit {i + 1}: ||grad||^2_(S^-1) <= network bound (MATH.md §6, {regime})")
         other = "unit 2 at g = 0 (exact reduction)" if i == 0 else "unit 1 fixed at its trained value"
         rec.panel(pid, title=f"{'THEOREM' if i == 0 else 'EXPERIMENT'}: unit {i + 1} (θ = {net.theta[i]:g}), {other}\n"
-                             f"d = {net.d}, κ = {net.kappa:.3g}, uᵀS⁻¹u = {net.uSu:.3g}, T_d = {T_d}, T_s = {T_s}",
-                  x="direction step t of this unit", y=r"$\|\nabla_{\tilde w^{(i)}} f\|^2_{S^{-1}}$  and  $\rho(w_t)-\rho^*$",
+                             f"d = {net.d}, κ = {net.kappa:.3g}, uᵀS⁻¹u = {net.uSu:.3g}, "
+                             f"T_d = {T_d}, T_s = {T_s}",
+                  x="direction step t of this unit",
+                  y=r"$\|\nabla_{\tilde w^{(i)}} f\|^2_{S^{-1}}$  and  $\rho(w_t)-\rho^*$",
                   regime=regime, instance={"unit": i + 1, "C": C, "d": net.d, "kappa": net.kappa, "uSu": net.uSu})
     rec.meta.update(
         title="One hidden layer (2 tanh units), alternating GDNP",
         illustrates="per-unit network bound, MATH.md §6 (Kohler et al. 2019, Sec. 5, Thm 5)",
-        stands_in_for="the paper's network result (Sec. 5); setting ours", regime="theorem (unit 1), experiment (unit 2)",
+        stands_in_for="the paper's network result (Sec. 5); setting ours",
+        regime="theorem (unit 1), experiment (unit 2)",
         parameters={"theta": [1.0, 0.5], "outer_loss": "logistic", "activation": "tanh", "d": 3, "kappa": 4.0,
                     "uSu": 0.5, "T_d": [T_d, T_d], "T_s": T_s, "order": "1..m, untrained units at g = 0",
                     "quadrature": "Gauss-Legendre n_gl = 8, max_panels = 30"})
@@ -555,7 +563,8 @@ def experiment_tightness(seed: int) -> FigureRecords:
     pid = "battery"
     rec.add(pid, "max_(t>=1) measured/bound", "measured", x, ratios, labels)
     rec.add(pid, "bound (ratio 1)", "bound", x, np.ones(x.size), labels)
-    rec.claim(pid, "max_(t>=1) measured/bound", "bound (ratio 1)", 0.0, "measured/bound <= 1 on every instance (MATH.md §3)")
+    rec.claim(pid, "max_(t>=1) measured/bound", "bound (ratio 1)", 0.0,
+              "measured/bound <= 1 on every instance (MATH.md §3)")
     rec.panel(pid, title=f"OLS theorem over {len(labels)} instances (verify battery, seed {seed}; tight cases)",
               x="instance", y="max over t ≥ 1 of measured / bound", categorical=True)
     pid = "along the run"
