@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ParameterError
+from .errors import ParameterError, ShapeMismatchError
 
 __all__ = [
     "COLUMNS", "KINDS", "SETTING", "FigureRecords", "Table", "environment", "write_records",
@@ -85,6 +85,8 @@ class FigureRecords:
         if x.shape != v.shape:
             raise ParameterError(f"series {series!r}: {x.size} x values but {v.size} values")
         labels = [""] * x.size if labels is None else [str(s) for s in labels]
+        if len(labels) != x.size:
+            raise ShapeMismatchError(f"series {series!r}: {x.size} x values but {len(labels)} labels")
         self.rows.extend((panel, series, kind, xi, vi, lab) for xi, vi, lab in zip(x, v, labels))
 
     def panel(self, pid: str, *, title: str, x: str, y: str, yscale: str = "log",
@@ -93,11 +95,17 @@ class FigureRecords:
         self.meta.setdefault("panels", []).append(
             {"id": pid, "title": title, "x": x, "y": y, "yscale": yscale, "regime": regime, **extra})
 
-    def claim(self, panel: str, measured: str, bound: str, floor: float, statement: str) -> None:
-        """Record that ``bound`` dominates ``measured`` in ``panel`` wherever ``measured ≥ floor``."""
+    def claim(self, panel: str, measured: str, bound: str, floor: float, statement: str,
+              regime: str = "theorem") -> None:
+        """Record that ``bound`` dominates ``measured`` in ``panel`` wherever ``measured ≥ floor``.
+
+        ``regime`` is ``"theorem"`` (a violation sets the exit status) or ``"experiment"`` (an
+        experiment's claim, reported separately, never setting the exit status)."""
+        if regime not in ("theorem", "experiment"):
+            raise ParameterError(f"regime must be 'theorem' or 'experiment', got regime = {regime!r}")
         self.meta.setdefault("claims", []).append(
             {"panel": panel, "measured": measured, "bound": bound, "floor": float(floor),
-             "statement": statement})
+             "statement": statement, "regime": regime})
 
 
 # ============================================================================ files
@@ -145,6 +153,7 @@ def write_records(rec: FigureRecords, out_dir, *, seed: int, env: dict | None = 
     The CSV uses ``\\n`` line ends and ``repr`` floats; the JSON is sorted and indented, so the
     same records give the same bytes.
     """
+    _check_seed(seed)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     csv_path, json_path = out / f"{rec.name}.csv", out / f"{rec.name}.json"
@@ -183,21 +192,31 @@ def read_records(out_dir, name: str) -> Table:
     Raises
     ------
     ParameterError
-        A missing file, a CSV whose header is not :data:`COLUMNS`, or an unknown ``kind``.
+        A missing file, a sidecar that is not valid JSON or lacks ``panels`` or a claim's key, a
+        CSV whose header is not :data:`COLUMNS`, a row of the wrong length, a non-numeric cell, an
+        unknown ``kind``, or an ``x`` repeated within one series.
     """
     out = Path(out_dir)
     csv_path, json_path = out / f"{name}.csv", out / f"{name}.json"
     for p in (csv_path, json_path):
         if not p.is_file():
             raise ParameterError(f"no record file {p} (run `bntheory figures --only {name}` first)")
-    meta = json.loads(json_path.read_text(encoding="utf-8"))
+    try:
+        meta = json.loads(json_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ParameterError(f"{json_path}: the sidecar is not valid JSON ({exc})") from None
+    _check_sidecar(json_path, meta)
     series: dict = {}
     with open(csv_path, newline="", encoding="utf-8") as fh:
         r = csv.reader(fh)
         header = tuple(next(r, ()))
         if header != COLUMNS:
             raise ParameterError(f"{csv_path}: header {header} is not {COLUMNS}")
+        seen: dict = {}
         for row in r:
+            if len(row) != len(COLUMNS):
+                raise ParameterError(f"{csv_path}, line {r.line_num}: {len(row)} cells, expected "
+                                     f"{len(COLUMNS)} ({', '.join(COLUMNS)})")
             _, panel, sname, kind, x, v, lab = row
             if kind not in KINDS:
                 raise ParameterError(f"{csv_path}: unknown kind {kind!r} in series {sname!r}")
@@ -206,7 +225,15 @@ def read_records(out_dir, name: str) -> Table:
             except ValueError:
                 raise ParameterError(f"{csv_path}, line {r.line_num}: x = {x!r}, value = {v!r} "
                                      "is not a pair of numbers") from None
+            xs = seen.setdefault((panel, sname), set())
+            if xf in xs:
+                raise ParameterError(f"{csv_path}, line {r.line_num}: x = {x} appears twice in series "
+                                     f"{sname!r} of panel {panel!r}")
+            xs.add(xf)
             s = series.setdefault(panel, {}).setdefault(sname, {"kind": kind, "x": [], "value": [], "label": []})
+            if s["kind"] != kind:
+                raise ParameterError(f"{csv_path}, line {r.line_num}: series {sname!r} of panel {panel!r} "
+                                     f"has kind {kind!r} here and {s['kind']!r} before")
             s["x"].append(xf)
             s["value"].append(vf)
             s["label"].append(lab)
@@ -216,24 +243,66 @@ def read_records(out_dir, name: str) -> Table:
     return Table(name, series, meta)
 
 
+#: Keys every claim of a sidecar must have (``regime`` is optional: ``"theorem"`` by default).
+CLAIM_KEYS = ("panel", "measured", "bound", "floor", "statement")
+
+
+def _check_sidecar(path: Path, meta) -> None:
+    """:class:`ParameterError` naming what is missing from a sidecar (``panels``, a claim's key)."""
+    if not isinstance(meta, dict):
+        raise ParameterError(f"{path}: the sidecar is a JSON {type(meta).__name__}, not an object")
+    panels = meta.get("panels")
+    if not isinstance(panels, list) or not panels:
+        raise ParameterError(f"{path}: the sidecar has no 'panels' list")
+    for i, p in enumerate(panels):
+        missing = [k for k in ("id", "title", "x", "y") if not isinstance(p, dict) or k not in p]
+        if missing:
+            raise ParameterError(f"{path}: panel {i} lacks {', '.join(map(repr, missing))}")
+    claims = meta.get("claims", [])
+    if not isinstance(claims, list):
+        raise ParameterError(f"{path}: 'claims' is not a list")
+    for i, c in enumerate(claims):
+        missing = [k for k in CLAIM_KEYS if not isinstance(c, dict) or k not in c]
+        if missing:
+            raise ParameterError(f"{path}: claim {i} lacks {', '.join(map(repr, missing))}")
+        if c.get("regime", "theorem") not in ("theorem", "experiment"):
+            raise ParameterError(f"{path}: claim {i} has regime {c['regime']!r} "
+                                 "(expected 'theorem' or 'experiment')")
+
+
 def check_claims(table: Table) -> list[dict]:
     """Check every claim of the sidecar on the records: the ``bound`` series dominates the
     ``measured`` series at every common ``x`` where ``measured ≥ floor`` (MATH.md §7, §9.1).
 
-    Uses :func:`bntheory.rates.check_rate` (relative tolerance ``1e-9``); returns one dict per
-    claim with ``holds``, ``max_ratio``, ``n_compared`` and ``first_violation`` ``(x, measured,
-    bound)``.  A claim comparing nothing does not hold (a check that cannot fail proves nothing).
+    Uses :func:`bntheory.rates.check_rate` (relative tolerance ``1e-9``) on the measured points
+    sorted by ``x``; returns one dict per claim with ``holds``, ``max_ratio``,
+    ``max_ratio_after_start`` (the maximum over every compared point but the first ``x``: ``t ≥ 1``
+    for an iteration axis starting at 0 -- at ``t = 0`` many bounds are equalities by
+    construction), ``n_compared``, ``n_measured`` (points of the measured series),
+    ``missing_bound`` (measured ``x`` at or above the floor without a bound value) and
+    ``first_violation`` ``(x, measured, bound)``.  A claim does not hold when it compares nothing
+    (a check that cannot fail proves nothing) or when a measured ``x`` at or above the floor has no
+    bound value (it would be drawn but never checked).
     """
     from .rates import check_rate
 
     out = []
     for c in table.meta.get("claims", []):
         m, b = table.get(c["panel"], c["measured"]), table.get(c["panel"], c["bound"])
-        common, im, ib = np.intersect1d(m["x"], b["x"], return_indices=True)
-        rc = check_rate(m["value"][im], b["value"][ib], floor=c["floor"], name=c["statement"])
+        order = np.argsort(m["x"], kind="stable")
+        mx, mv = m["x"][order], m["value"][order]
+        bmap = dict(zip(b["x"].tolist(), b["value"].tolist()))
+        bv = np.array([bmap.get(x, np.nan) for x in mx.tolist()], dtype=float)
+        has = np.array([x in bmap for x in mx.tolist()], dtype=bool)
+        above = ~np.isfinite(mv) | (mv >= c["floor"])
+        missing = [float(x) for x in mx[above & ~has]]
+        rc = check_rate(mv[has], bv[has], floor=c["floor"], name=c["statement"])
+        common = mx[has]
         fv = rc.first_violation
-        out.append({**c, "holds": bool(rc.holds and rc.n_compared > 0), "max_ratio": rc.max_ratio,
-                    "n_compared": rc.n_compared,
+        out.append({**c, "regime": c.get("regime", "theorem"),
+                    "holds": bool(rc.holds and rc.n_compared > 0 and not missing),
+                    "max_ratio": rc.max_ratio, "max_ratio_after_start": rc.max_ratio_after_start,
+                    "n_compared": rc.n_compared, "n_measured": int(mx.size), "missing_bound": missing,
                     "first_violation": None if fv is None else (float(common[fv[0]]), fv[1], fv[2])})
     return out
 
@@ -340,8 +409,9 @@ def experiment_halfspace(seed: int) -> FigureRecords:
     ``uᵀS⁻¹u ∈ {0.5, 0.99}``: ``‖∇f(w̃_t)‖²_{S⁻¹}`` for GD (step ``1/ζ``), BN-GD (steps ``1/ζ``)
     and GDNP with ``T_s ∈ {5, 10, 20}``, each GDNP run with the theorem's right-hand side
     ``(1 − μ/L)^{2t}Φ²(ρ(w₀) − ρ*) + 2^{−T_s}ζ|b_t⁽⁰⁾ − a_t⁽⁰⁾|/μ²``
-    (:func:`~bntheory.bounds.halfspace_bound`, ``Φ = sup_t|c₁|``).  Near separability GD slows
-    down while GDNP does not: the gap between them opens.
+    (:func:`~bntheory.bounds.halfspace_bound`, with the a-posteriori ``Φ = sup_t|c₁|`` of the same
+    run, so at ``t = 0`` bound ≈ measured by construction), and each claim's floor.  Near
+    separability GD slows down while GDNP does not: the gap between them opens.
     """
     from proofs_check._instances import halfspace
 
@@ -364,6 +434,7 @@ def experiment_halfspace(seed: int) -> FigureRecords:
                 rec.add(pid, bname, "bound", t, hb.bound)
                 rec.claim(pid, name, bname, hb.floor,
                           f"{name}: ||grad f||^2_(S^-1) <= theorem RHS (MATH.md §4.5)")
+                rec.add(pid, f"floor of the {name.split()[1]} claim", "floor", t[[0, -1]], [hb.floor] * 2)
         rec.panel(pid, title=f"logistic, d = {d}, κ = {kappa:g}, uᵀS⁻¹u = {uSu:g}", x="iteration t",
                   y=r"$\|\nabla f(\tilde w_t)\|^2_{S^{-1}}$", ymin=1e-30,
                   instance={"d": d, "kappa": kappa, "uSu": uSu, "zeta": P.zeta, "mu": P.mu, "L": P.L})
@@ -374,7 +445,8 @@ def experiment_halfspace(seed: int) -> FigureRecords:
         parameters={"loss": "logistic", "d": d, "kappa": kappa, "uSu": [0.5, 0.99], "T": T, "T_s": list(T_ss),
                     "S": "log-spaced eigenvalues in [1/kappa, 1] (proofs_check._instances.halfspace)",
                     "gd_step": "1/zeta", "bngd": "w0/||w0||_S, g0 = 1, eta_w = eta_g = 1/zeta",
-                    "gdnp": "B0 = 1, lockstep schedule", "Phi": "sup_t |c1| on each run",
+                    "gdnp": "B0 = 1, lockstep schedule",
+                    "Phi": "sup_t |c1| on each run (a posteriori, from the run the bound is drawn for)",
                     "axis_cut": "values below 1e-30 are outside the drawn axis"})
     return rec
 
@@ -462,7 +534,8 @@ def experiment_empirical(seed: int) -> FigureRecords:
                                         "uSu_empirical": E.uSu})
     rec.meta.update(
         title="EXPERIMENT: finite-sample, non-Gaussian halfspace data (no theorem applies)",
-        illustrates="MATH.md §5 (experiment: the paper reports that GDNP still accelerates; no bound)",
+        illustrates="MATH.md §5 (experiment, no bound: the paper reports that GDNP still accelerates; "
+                    "not reproduced in this setting, GDNP stalls)",
         stands_in_for="the paper's experiments beyond the Gaussian model; setting ours", regime="experiment",
         parameters={"loss": "logistic", "n": n, "d": 8, "kappa": 10.0, "uSu": 0.5, "T": T, "T_s": T_s,
                     "noise": ["gaussian", "laplace", "uniform", "mixture (delta = 0.9)"],
@@ -482,7 +555,9 @@ def experiment_network(seed: int) -> FigureRecords:
     :func:`~bntheory.bounds.network_bound` with ``C = sup_t ĉ₁²``: a theorem with an
     a-posteriori constant.  Unit 2 (unit 1 fixed at its trained value, only approximately
     ``∥ S⁻¹u``): an experiment, drawn against the same form with the a-posteriori
-    ``C = max(C_P, sup ĉ₁²)`` (:func:`~bntheory.bounds.C_projected_from_trace`).
+    ``C = max(C_P, sup ĉ₁²)`` (:func:`~bntheory.bounds.C_projected_from_trace`) -- taken from the
+    same run, so the direction part is below ``C·gap`` by construction; its claim has
+    ``regime = "experiment"`` and never sets the exit status.  Each panel draws its claim's floor.
     """
     from proofs_check._instances import network_instance
 
@@ -498,15 +573,18 @@ def experiment_network(seed: int) -> FigureRecords:
             C, regime, what = C_from_trace(r), "theorem", "C = sup ĉ₁² (a posteriori)"
         else:
             C = max(C_projected_from_trace(r), C_from_trace(r))
-            regime, what = "experiment", "C = C_P (a posteriori)"
+            regime, what = "experiment", "C = max(C_P, sup ĉ₁²) (a posteriori)"
         nb = network_bound(P, r, C=C)
         pid = f"unit {i + 1}"
         t = np.arange(r.grad_dual_sq.size)
         rec.add(pid, f"GDNP on unit {i + 1}", "measured", t, r.grad_dual_sq)
         rec.add(pid, f"bound, {what}", "bound", t, nb.bound)
         rec.add(pid, f"rho(w_t) - rho* of unit {i + 1}", "reference", t, r.gap)
+        rec.add(pid, "floor of the claim", "floor", t[[0, -1]], [nb.floor] * 2)
         rec.claim(pid, f"GDNP on unit {i + 1}", f"bound, {what}", nb.floor,
-                  f"unit {i + 1}: ||grad||^2_(S^-1) <= network bound (MATH.md §6, {regime})")
+                  f"unit {i + 1}: ||grad||^2_(S^-1) <= network bound (MATH.md §6, {regime}"
+                  + (", a-posteriori C: the direction part is below C·gap by construction)"
+                     if i else ")"), regime=regime)
         other = "unit 2 at g = 0 (exact reduction)" if i == 0 else "unit 1 fixed at its trained value"
         rec.panel(pid, title=f"{'THEOREM' if i == 0 else 'EXPERIMENT'}: unit {i + 1} (θ = {net.theta[i]:g}), {other}\n"
                              f"d = {net.d}, κ = {net.kappa:.3g}, uᵀS⁻¹u = {net.uSu:.3g}, "
@@ -604,8 +682,15 @@ def experiment(name: str, seed: int = 0) -> FigureRecords:
     Raises
     ------
     ParameterError
-        An unknown name (the message lists the known ones).
+        An unknown name (the message lists the known ones) or a negative seed.
     """
     if name not in EXPERIMENTS:
         raise ParameterError(f"unknown figure {name!r}; known: {', '.join(EXPERIMENTS)}")
+    _check_seed(seed)
     return EXPERIMENTS[name](int(seed))
+
+
+def _check_seed(seed) -> None:
+    """:class:`ParameterError` unless ``seed`` is an integer ``≥ 0`` (the sidecar stores it as is)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError(f"seed must be a non-negative integer, got seed = {seed!r}")

@@ -36,6 +36,16 @@ def _rewrite(path: Path, change) -> None:
         csv.writer(fh, lineterminator="\n").writerows([rows[0]] + [change(r) for r in rows[1:]])
 
 
+def _small_records(out: Path, name: str = "x") -> None:
+    """A small valid record pair: one panel, a measured series, a bound and a claim."""
+    rec = records.FigureRecords(name)
+    rec.add("p", "s", "measured", [0, 1, 2], [1.0, 0.5, 0.25])
+    rec.add("p", "b", "bound", [0, 1, 2], [1.0, 0.6, 0.3])
+    rec.panel("p", title="t", x="x", y="y")
+    rec.claim("p", "s", "b", 1e-3, "s <= b")
+    records.write_records(rec, out, seed=0, env={})
+
+
 def test_command_writes_every_file_and_reports_progress(full):
     out, summary, text = full
     assert list(summary) == NAMES
@@ -208,9 +218,7 @@ def test_bad_only_and_missing_records_are_input_errors(tmp_path, capsys):
     assert main(["figures", "--from-records", str(tmp_path), "--only", "ols"]) == 2
     with pytest.raises(errors.ParameterError, match="kind"):
         records.FigureRecords("x").add("p", "s", "estimate", [0], [1.0])
-    rec = records.FigureRecords("x")
-    rec.add("p", "s", "measured", [0, 1], [1.0, 0.5])
-    records.write_records(rec, tmp_path, seed=0, env={})
+    _small_records(tmp_path)
     _rewrite(tmp_path / "x.csv", lambda r: r[:5] + ["0.5x"] + r[6:])
     with pytest.raises(errors.ParameterError, match="line 2: .*not a pair of numbers"):
         records.read_records(tmp_path, "x")
@@ -221,3 +229,131 @@ def test_help_lists_figures():
     assert "figures" in text
     sub = build_parser().parse_args(["figures", "--out", "d", "--seed", "2", "--only", "ols"])
     assert (str(sub.out), sub.seed, sub.only, sub.from_records) == ("d", 2, "ols", None)
+
+
+# ---------------------------------------------------------------- review fixes (negative controls)
+def test_duplicate_x_in_a_series_is_refused(tmp_path):
+    """A second row with the same x in one series (drawn, but formerly never checked) is an input error."""
+    _small_records(tmp_path)
+    with open(tmp_path / "x.csv", "a", encoding="utf-8") as fh:
+        fh.write("x,p,s,measured,1,5.0,\n")
+    with pytest.raises(errors.ParameterError, match="x = 1 appears twice in series 's'"):
+        records.read_records(tmp_path, "x")
+
+
+def test_a_measured_x_without_a_bound_value_fails_the_claim(full, tmp_path):
+    """The reviewer's reproduction: a measured row at an x the bound does not cover must fail the claim
+    (it was drawn and silently skipped) and the command must exit 1."""
+    _small_records(tmp_path)
+    with open(tmp_path / "x.csv", "a", encoding="utf-8") as fh:
+        fh.write("x,p,s,measured,5,1.0,\n")
+    (c,) = records.check_claims(records.read_records(tmp_path, "x"))
+    assert not c["holds"] and c["missing_bound"] == [5.0] and c["n_compared"] == 3
+    # below the floor a missing bound value is not a failure
+    _small_records(tmp_path)
+    with open(tmp_path / "x.csv", "a", encoding="utf-8") as fh:
+        fh.write("x,p,s,measured,5,1e-9,\n")
+    (c,) = records.check_claims(records.read_records(tmp_path, "x"))
+    assert c["holds"] and c["missing_bound"] == []
+    out, _, _ = full
+    for ext in ("csv", "json"):
+        shutil.copy(out / f"network.{ext}", tmp_path / f"network.{ext}")
+    with open(tmp_path / "network.csv", "a", encoding="utf-8") as fh:
+        fh.write("network,unit 1,GDNP on unit 1,measured,500,1.0,\n")
+    assert main(["figures", "--from-records", str(tmp_path), "--only", "network"]) == 1
+
+
+def test_malformed_records_raise_a_named_error(tmp_path):
+    _small_records(tmp_path)
+    (tmp_path / "x.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(errors.ParameterError, match="not valid JSON"):
+        records.read_records(tmp_path, "x")
+    _small_records(tmp_path)
+    _rewrite(tmp_path / "x.csv", lambda r: r[:4])
+    with pytest.raises(errors.ParameterError, match="line 2: 4 cells, expected 7"):
+        records.read_records(tmp_path, "x")
+    for drop in ("panels", "claim"):
+        _small_records(tmp_path)
+        side = json.loads((tmp_path / "x.json").read_text())
+        if drop == "panels":
+            del side["panels"]
+        else:
+            del side["claims"][0]["bound"]
+        (tmp_path / "x.json").write_text(json.dumps(side))
+        with pytest.raises(errors.ParameterError, match="no 'panels'" if drop == "panels" else "claim 0 lacks 'bound'"):
+            records.read_records(tmp_path, "x")
+    with pytest.raises(errors.ShapeMismatchError, match="3 x values but 2 labels"):
+        records.FigureRecords("x").add("p", "s", "measured", [0, 1, 2], [1.0, 2.0, 3.0], ["a", "b"])
+
+
+def test_bad_out_and_seed_are_input_errors(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["figures", "--only", "bisection", "--out", str(blocker)]) == 2
+    assert "not a directory" in capsys.readouterr().err
+    assert main(["figures", "--only", "bisection", "--out", str(blocker / "sub")]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert main(["figures", "--only", "bisection", "--seed", "-1", "--out", str(tmp_path / "o")]) == 2
+    assert "seed must be a non-negative integer" in capsys.readouterr().err
+    with pytest.raises(errors.ParameterError, match="seed"):
+        records.experiment("bisection", -1)
+    assert main(["figures", "--only", "bisection", "--seed", "3", "--from-records", str(tmp_path)]) == 2
+    assert "--from-records" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_progress_reports_ratio_after_start_and_n_compared_and_floors_are_drawn(full):
+    """Per claim: the max ratio over t >= 1 (t = 0 is ~1 by construction with the a-posteriori Phi)
+    and how many points were compared; the claims' floors are series of the halfspace and network
+    panels; the network's unit-2 claim is an experiment's, labelled truthfully."""
+    out, summary, text = full
+    hs = [c for c in summary["halfspace"]["claims"]]
+    assert all(c["max_ratio_after_start"] < 0.9 for c in hs)
+    assert max(c["max_ratio"] for c in hs) > 0.99  # the t = 0 value the README must not quote
+    for c in hs + summary["network"]["claims"]:
+        assert f"n_compared {c['n_compared']} of {c['n_measured']}" in text
+        assert f"over t >= 1: {c['max_ratio_after_start']:.3g}" in text
+    for name in ("halfspace", "network"):
+        table = records.read_records(out, name)
+        for c in table.meta["claims"]:
+            floors = [s["value"][0] for s in table.series[c["panel"]].values() if s["kind"] == "floor"]
+            assert c["floor"] in floors, (name, c)
+    net = {c["panel"]: c for c in summary["network"]["claims"]}
+    assert net["unit 1"]["regime"] == "theorem" and net["unit 2"]["regime"] == "experiment"
+    assert "max(C_P, sup ĉ₁²) (a posteriori)" in net["unit 2"]["bound"]
+    assert "experiment claims hold 1/1" in text
+    side = json.loads((out / "empirical.json").read_text())
+    assert "not reproduced in this setting" in side["illustrates"]
+
+
+def test_an_experiment_claim_does_not_set_the_exit_status(full, tmp_path, capsys):
+    out, _, _ = full
+    for ext in ("csv", "json"):
+        shutil.copy(out / f"network.{ext}", tmp_path / f"network.{ext}")
+    side = json.loads((tmp_path / "network.json").read_text())
+    c2 = next(c for c in side["claims"] if c["panel"] == "unit 2")
+    _rewrite(tmp_path / "network.csv",
+             lambda r: r[:5] + ["1e9"] + r[6:] if (r[1], r[2], r[4]) == ("unit 2", c2["measured"], "3") else r)
+    assert main(["figures", "--from-records", str(tmp_path), "--only", "network"]) == 0
+    assert "experiment claim VIOLATED" in capsys.readouterr().out
+
+
+def test_bisection_labels_are_mapped_by_series_name(full, tmp_path):
+    """Labels follow the series names, not their position in the file."""
+    out, _, _ = full
+    for ext in ("csv", "json"):
+        shutil.copy(out / f"bisection.{ext}", tmp_path / f"bisection.{ext}")
+    with open(tmp_path / "bisection.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    body = sorted(rows[1:], key=lambda r: (r[1], r[2] != "floor 1e-20 (quadrature)", r[2]))
+    with open(tmp_path / "bisection.csv", "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows([rows[0]] + body)
+    fig = figures.FIGURES["bisection"](records.read_records(tmp_path, "bisection"))
+    for ln in fig.axes[0].get_lines():
+        if ln.get_label().startswith("paper") or ln.get_label().startswith("Lipschitz"):
+            assert ln.get_linestyle() == "--", ln.get_label()
+        if ln.get_label().startswith("floor"):
+            assert ln.get_linestyle() == ":" and len(set(ln.get_ydata())) == 1
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
