@@ -37,6 +37,16 @@ def build_parser() -> argparse.ArgumentParser:
         "The settings are ours: the paper's experiment settings are not available.",
     )
     add_figure_arguments(figures)
+    from proofs_check.claims.runner import add_arguments as add_claim_arguments
+
+    claims = sub.add_parser(
+        "claims",
+        help="give a verdict on every checkable statement of the two seed articles; write the errata page",
+        description="Decide every statement of CLAIMS.md — holds, refuted (with a counterexample and the "
+        "smallest corrected form, itself confirmed) or not checkable here (with the reason) — each by a "
+        "computation on the claim as the article states it. --md writes the errata page.",
+    )
+    add_claim_arguments(claims)
     return parser
 
 
@@ -54,6 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .figures import main_from_args as figures_main
 
         return figures_main(args)
+    if args.command == "claims":
+        from proofs_check.claims.runner import main_from_args as claims_main
+
+        return claims_main(args)
     raise AssertionError(args.command)  # argparse rejects unknown commands
 
 
