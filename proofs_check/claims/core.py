@@ -109,15 +109,16 @@ class Finding:
     holds: bool
     method: str
     evidence: dict
-    counterexample: Counterexample | None = None
+    #: The :class:`Counterexample` of a refutation (``None`` when the statement holds).
+    refutation: Counterexample | None = None
     readings: tuple = ()
 
     def __post_init__(self):
         if not self.method:
             raise ParameterError("a finding must say how it was reached: method is empty")
-        if self.holds and self.counterexample is not None:
+        if self.holds and self.refutation is not None:
             raise ParameterError("a confirmed finding cannot carry a counterexample")
-        if not self.holds and self.counterexample is None:
+        if not self.holds and self.refutation is None:
             raise ParameterError(f"a refutation needs its counterexample (method {self.method!r})")
 
     @classmethod
@@ -142,8 +143,8 @@ class Finding:
 
     def as_evidence(self) -> dict:
         out = dict(self.evidence)
-        if self.counterexample is not None:
-            out["counterexample"] = self.counterexample.as_dict()
+        if self.refutation is not None:
+            out["counterexample"] = self.refutation.as_dict()
         if self.readings:
             out["readings"] = [r.as_dict() for r in self.readings]
         return out
