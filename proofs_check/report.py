@@ -93,7 +93,23 @@ def to_markdown(report: dict) -> str:
                 f"`{r['id']}`", f"${r['statement_latex']}$", r["method"], number(r["measured"]),
                 number(r["bound"]), number(r["ratio"]), f"**{r['status']}**", ctl)) + " |")
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + _claims_markdown(report.get("claims", [])))
+
+
+def _claims_markdown(claims: list[dict]) -> list[str]:
+    """The seed articles' claims as one table (the full errata page: ``bntheory claims --md``)."""
+    if not claims:
+        return []
+    lines = ["## claims (the seed articles, CLAIMS.md)", "",
+             "Every verdict comes out of a computation; refuted claims carry a counterexample and, where one "
+             "exists, a corrected form confirmed by the same computation (`bntheory claims --md` writes the "
+             "full errata page).", "",
+             "| id | claim | verdict | method | corrected form |", "|---|---|---|---|---|"]
+    for c in claims:
+        fix = f"${c['corrected_latex']}$" if c["corrected_latex"] else ""
+        lines.append("| " + " | ".join(_md_cell(x) for x in (
+            f"`{c['id']}`", f"${c['claim_latex']}$", f"**{c['verdict']}**", c["method"], fix)) + " |")
+    return lines + [""]
 
 
 # --- LaTeX -----------------------------------------------------------------------------------
@@ -305,5 +321,33 @@ def to_latex(report: dict) -> str:
             body += [r"\hline", r"\end{longtable}", ""]
             for name, rows in batteries:
                 body += _battery_table(name, rows) + [""]
+    body += _claims_latex(report.get("claims", []))
     body.append(r"% --- end body")
     return _PREAMBLE + "\n".join(body) + "\n\\end{document}\n"
+
+
+def _claims_latex(claims: list[dict]) -> list[str]:
+    """The seed articles' claims: statement as printed, verdict, method, counterexample, correction."""
+    if not claims:
+        return []
+    body = [r"\subsection*{Claims of the seed articles}",
+            tex_text("Each statement is encoded as the article prints it and decided by a computation; a "
+                     "refuted statement carries a counterexample and, where one exists, the smallest corrected "
+                     "form, confirmed by the same computation."), ""]
+    for c in claims:
+        ev = c["evidence"]
+        body += [rf"\begin{{bntresult}}[{tex_text(c['id'])}; {tex_text(c['source'])}]\mbox{{}}",
+                 r"\bntstatement{" + c["claim_latex"] + "}", r"\end{bntresult}",
+                 rf"\noindent\textbf{{Verdict:}} {tex_text(c['verdict'])}. "
+                 + (tex_text("Why not: " + ev["why"]) if "why" in ev else r"\textbf{Method.} " + tex_text(c["method"]))
+                 + ".", ""]
+        if "counterexample" in ev:
+            cex = ev["counterexample"]
+            sides = "; ".join(f"{k} = {_short(v)}" for k, v in cex["sides"].items())
+            body += [r"\noindent\textbf{Counterexample.} " + tex_text(f"{cex['note']} ({sides})."), ""]
+        for r in ev.get("readings", []):
+            body += [r"\noindent\textit{Reading} " + tex_text(f"{r['reading']}: {r['verdict']}."), ""]
+        if c["corrected_latex"]:
+            body += [r"\noindent\textbf{Corrected form} (" + tex_text(ev["corrected"]["verdict"]) + "):",
+                     r"\bntstatement{" + c["corrected_latex"] + "}", ""]
+    return body

@@ -1,7 +1,9 @@
 """Run the catalog: live progress, a table, a JSON report, and an exit status that means something.
 
 The exit status is non-zero when any statement is refuted or any negative control is accepted
-(a check whose wrong variant passes proves nothing).
+(a check whose wrong variant passes proves nothing), or when a registered correction of a seed
+article's claim is not confirmed.  After the checks, the seed articles' claims are decided
+(:mod:`proofs_check.claims`) and reported under the ``claims`` key.
 """
 
 from __future__ import annotations
@@ -89,13 +91,26 @@ def run(*, fast: bool = False, only: str | None = None, seed: int = 0, out: Text
         "seconds": round(time.perf_counter() - t0, 3),
     }
     print("\n" + summary_line(report), file=out, flush=True)
+    _add_claims(report, fast=fast, seed=seed, only=only, out=out)
     return report
+
+
+def _add_claims(report: dict, *, fast: bool, seed: int, only: str | None, out: TextIO) -> None:
+    """Decide the seed articles' claims (those ``only`` selects) into ``report["claims"]``."""
+    from .claims.runner import evaluate_claims, summary_text
+
+    verdicts, summary = evaluate_claims(fast=fast, seed=seed, only=only, out=out)
+    report["claims"] = [v.as_dict() for v in verdicts]
+    report["summary"]["claims"] = {k: v for k, v in summary.items() if k != "seconds"}
+    report["seconds"] = round(report["seconds"] + summary["seconds"], 3)
+    if verdicts:
+        print(summary_text(summary), file=out, flush=True)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``bntheory verify`` / ``python -m proofs_check``."""
     parser.add_argument("--fast", action="store_true", help="smaller explicit sizes (proof rung at m = 4 only)")
-    parser.add_argument("--only", metavar="PATTERN", help="run only checks whose id matches (glob or substring)")
+    parser.add_argument("--only", metavar="PATTERN", help="run only checks and claims whose id matches (glob or substring)")
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the exact-point sampler (default 0)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="write the report as JSON (schema: README)")
     parser.add_argument("--md", type=Path, metavar="PATH", help="write the report as Markdown")
@@ -111,10 +126,10 @@ def main_from_args(args: argparse.Namespace) -> int:
         if path is not None:
             path.write_text(render(report), encoding="utf-8")
             print(f"wrote {path}")
-    if not report["checks"]:
-        print(f"no check matches --only {args.only!r}", file=sys.stderr)
+    if not report["checks"] and not report["claims"]:
+        print(f"no check or claim matches --only {args.only!r}", file=sys.stderr)
         return 2
-    return 0 if report["summary"]["failed"] == 0 else 1
+    return 0 if report["summary"]["failed"] == 0 and not report["summary"]["claims"]["failed"] else 1
 
 
 def main(argv: Iterable[str] | None = None) -> int:

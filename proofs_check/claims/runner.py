@@ -51,6 +51,8 @@ def evaluate_claims(*, fast: bool = False, seed: int = 0, only: str | None = Non
     verdicts = []
     for c in registered_in_order():
         if matches(c.id, only):
+            if not verdicts:
+                print("\n" + "  ".join(name.ljust(w) for name, w in _COLUMNS).rstrip(), file=out, flush=True)
             v = c.run(fast=fast, seed=seed)
             verdicts.append(v)
             print(_row(v), file=out, flush=True)
@@ -84,7 +86,6 @@ def _run(args: argparse.Namespace) -> int:
     for option, path in (("--json", args.json), ("--md", args.md)):
         if path is not None and not path.parent.is_dir():
             raise ParameterError(f"{option}: the directory of {str(path)!r} does not exist")
-    print("  ".join(name.ljust(w) for name, w in _COLUMNS).rstrip())
     verdicts, summary = evaluate_claims(fast=args.fast, seed=args.seed, only=args.only)
     if not verdicts:
         raise ParameterError(f"no claim matches --only {args.only!r}")
