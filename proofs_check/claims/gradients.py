@@ -17,6 +17,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from bntheory.batchnorm import batchnorm_backward, batchnorm_forward
+from bntheory.scale_invariance import bn_layer
 
 from .core import Counterexample, Finding, claim, literal_reading
 
@@ -71,17 +72,22 @@ def _spectrum_deviation(measured: np.ndarray, predicted: np.ndarray) -> float:
     return float(np.max(np.abs(s - p)) / max(p.max(initial=0.0), s.max()))
 
 
-def _jacobian_reading(name: str, rows: list[dict], key: str):
-    """One reading of B-jacobian: holds when every batch's deviation ``rows[i][key]`` is within the band."""
-    worst = max(rows, key=lambda r: r[key])
-    holds = worst[key] <= _BAND
-    evidence = {"n_instances": len(rows), "max_deviation": worst[key], "max_ratio": worst[key] / _BAND,
-                "band": _BAND, "floor": _FLOOR}
-    cex = None if holds else Counterexample(
-        {k: worst[k] for k in ("m", "sigma_B", "gamma", "x")},
-        {"singular_values": worst["singular_values"], "predicted": worst["predicted"], "deviation": worst[key]},
-        f"a singular value lies {worst[key]:.3g} (> {_BAND}) of the spectrum's scale from its predicted value")
-    return literal_reading(name, holds, evidence, cex)
+def _battery_reading(name: str, rows: list[dict], key: str, tol: float, instance: tuple, sides: tuple, note: str,
+                     **evidence):
+    """One reading decided on a battery: it holds when every ``row[key] ≤ tol``.
+
+    The evidence gives the battery's size, its largest ``row[key]`` and the ratio of that to
+    ``tol``; the counterexample is the first failing row (the batteries run from the smallest
+    instance up), with its ``instance`` keys, its ``sides`` keys and ``row[key]``, and ``note``
+    formatted with the row.
+    """
+    worst = max(row[key] for row in rows)
+    fail = next((row for row in rows if row[key] > tol), None)
+    cex = None if fail is None else Counterexample({k: fail[k] for k in instance},
+                                                   {**{k: fail[k] for k in sides}, key: fail[key]},
+                                                   note.format(value=fail[key], tol=tol))
+    return literal_reading(name, fail is None, {"n_instances": len(rows), f"max_{key}": worst,
+                                                "max_ratio": worst / tol, "tolerance": tol, **evidence}, cex)
 
 
 @claim("B-jacobian", "B", "Gradient Flow Stabilization",
@@ -110,27 +116,16 @@ def b_jacobian(stated, *, fast: bool, seed: int):
         p = np.asarray(stated(gamma, sigma, m), dtype=float)
         k = int(np.sum(s > _FLOOR * s.max()))
         rows.append({"m": m, "sigma_B": sigma, "gamma": gamma, "x": x.tolist(), "singular_values": s.tolist(),
-                     "predicted": np.sort(p)[::-1].tolist(), "all": _spectrum_deviation(s, p),
-                     "nonzero": _spectrum_deviation(s[:k], np.sort(p)[::-1][:k])})
+                     "predicted": np.sort(p)[::-1].tolist(), "deviation": _spectrum_deviation(s, p),
+                     "nonzero_deviation": _spectrum_deviation(s[:k], np.sort(p)[::-1][:k])})
+    note = "a singular value lies {value:.3g} (> {tol}) of the spectrum's scale from its predicted value"
     return Finding.from_readings(
-        [_jacobian_reading("all m singular values (as printed)", rows, "all"),
-         _jacobian_reading("the non-zero singular values only", rows, "nonzero")],
+        [_battery_reading(name, rows, key, _BAND, ("m", "sigma_B", "gamma", "x"), ("singular_values", "predicted"),
+                          note, floor=_FLOOR)
+         for name, key in (("all m singular values (as printed)", "deviation"),
+                           ("the non-zero singular values only", "nonzero_deviation"))],
         f"SVD of the exact BN Jacobian at ε = 0 (batchnorm_backward on e_1..e_m), {len(rows)} batches; "
         f"clustered = every |s_i − p_i| ≤ {_BAND}·max(p, s); zero below {_FLOOR:g}·max s")
-
-
-def _grad_reading(name: str, rows: list[dict]):
-    """One reading of B-grad-sigma: holds when every ``(batch, δ)`` has relative error ≤ ``_APPROX``."""
-    worst = max(rows, key=lambda r: r["error"])
-    holds = worst["error"] <= _APPROX
-    random_rows = [r["error"] for r in rows if r["delta_kind"] == "random"]
-    evidence = {"n_instances": len(rows), "max_rel_error": worst["error"], "max_ratio": worst["error"] / _APPROX,
-                "max_rel_error_random_delta": max(random_rows), "tolerance": _APPROX}
-    cex = None if holds else Counterexample(
-        {k: worst[k] for k in ("m", "sigma_B", "gamma", "x", "delta", "delta_kind")},
-        {"approximation": worst["approximation"], "exact": worst["exact"], "relative_error": worst["error"]},
-        f"relative error {worst['error']:.3g} > {_APPROX} against the exact backward (γ/σ_B)(P − x̂x̂ᵀ/m)δ")
-    return literal_reading(name, holds, evidence, cex)
 
 
 def _upstream(rng: np.random.Generator, xhat: np.ndarray, n_random: int):
@@ -180,7 +175,115 @@ def b_grad_sigma(stated, *, fast: bool, seed: int):
                 rows[name].append({"m": m, "sigma_B": sigma, "gamma": gamma, "x": x.tolist(), "delta": delta.tolist(),
                                    "delta_kind": kind, "approximation": approx.tolist(), "exact": exact.tolist(),
                                    "error": float(np.linalg.norm(approx - exact) / scale)})
+    note = "relative error {value:.3g} > {tol} against the exact backward (γ/σ_B)(P − x̂x̂ᵀ/m)δ"
     return Finding.from_readings(
-        [_grad_reading(name, r) for name, r in rows.items()],
+        [_battery_reading(name, r, "error", _APPROX, ("m", "sigma_B", "gamma", "x", "delta", "delta_kind"),
+                          ("approximation", "exact"), note,
+                          max_error_random_delta=max(row["error"] for row in r if row["delta_kind"] == "random"))
+         for name, r in rows.items()],
         f"against the exact backward (batchnorm_backward, ε = 0) on {len(next(iter(rows.values())))} (batch, δ) "
         f"pairs; ≈ = relative error ‖approx − exact‖/((|γ|/σ_B)‖δ‖) ≤ {_APPROX}")
+
+
+#: Readings of the norm in ``γWx/‖Wx‖`` (a function of ``Z = XWᵀ``, rows = samples) and in ``γ‖W‖``.
+_ACTIVATION_NORMS = {
+    "‖Wx‖ of each sample's vector Wx (as printed)": lambda Z: np.linalg.norm(Z, axis=1, keepdims=True),
+    "‖·‖ of each feature over the batch": lambda Z: np.linalg.norm(Z, axis=0, keepdims=True),
+}
+_WEIGHT_NORMS = {
+    "‖W‖ Frobenius (as printed)": lambda W: np.linalg.norm(W),
+    "‖W‖ operator (spectral)": lambda W: np.linalg.norm(W, 2),
+    "‖w_k‖, the unit's own row": lambda W: np.linalg.norm(W, axis=1),
+}
+#: Weight scalings ``W → cW`` at which the output scale is compared.
+_SCALINGS = (1.0, 3.0)
+
+
+def _decouple_battery(fast: bool, seed: int):
+    """``(X, W, γ, β)``: batches with a non-zero mean, ``k = 3`` units of ``d = 5`` inputs, ``γ > 0``."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for n in ((8,) if fast else (8, 32)):
+        for _ in range(2):
+            X = rng.normal(size=(n, 5)) + rng.normal(scale=2.0, size=5)
+            out.append((X, rng.normal(size=(3, 5)), rng.uniform(0.5, 2.0, size=3), rng.normal(size=3)))
+    return out
+
+
+def _map_part(name: str, mapping, norm, battery):
+    """Part (a) under one norm reading: ``mapping(W, X, γ, β, norm)`` against ``BN(XWᵀ)``, relative
+    error ``‖approx − BN‖_F/‖BN − β‖_F ≤ _APPROX`` on every instance."""
+    rows = []
+    for X, W, gamma, beta in battery:
+        exact = bn_layer(X, W, gamma, beta)
+        approx = np.asarray(mapping(W, X, gamma, beta, norm), dtype=float)
+        rows.append({"X": X.tolist(), "W": W.tolist(), "gamma": gamma.tolist(), "beta": beta.tolist(),
+                     "approximation": approx.tolist(), "bn": exact.tolist(),
+                     "error": float(np.linalg.norm(approx - exact) / np.linalg.norm(exact - beta))})
+    return _battery_reading(f"(a) BN(Wx) ≈ …, {name}", rows, "error", _APPROX, ("X", "W", "gamma", "beta"),
+                            ("approximation", "bn"),
+                            "relative error {value:.3g} > {tol} against BN(XWᵀ) (each feature normalised over the batch)")
+
+
+def _scale_part(name: str, scale, norm, battery):
+    """Part (b) under one norm reading: ``scale(γ, cW, norm)`` against the measured output scale (the
+    batch standard deviation of each unit of ``BN(X(cW)ᵀ)``) at ``c ∈ {1, 3}``, relative error ≤ ``_APPROX``."""
+    rows = []
+    for X, W, gamma, beta in battery:
+        claimed = [np.broadcast_to(np.asarray(scale(gamma, c * W, norm), dtype=float), gamma.shape) for c in _SCALINGS]
+        measured = [bn_layer(X, c * W, gamma, beta).std(axis=0) for c in _SCALINGS]
+        error = max(float(np.max(np.abs(a - b) / b)) for a, b in zip(claimed, measured))
+        rows.append({"X": X.tolist(), "W": W.tolist(), "gamma": gamma.tolist(), "beta": beta.tolist(),
+                     "c": list(_SCALINGS), "claimed_scale_per_c": [a.tolist() for a in claimed],
+                     "measured_scale_per_c": [b.tolist() for b in measured], "error": error})
+    return _battery_reading(f"(b) output scale, {name}", rows, "error", _APPROX, ("X", "W", "gamma", "beta", "c"),
+                            ("claimed_scale_per_c", "measured_scale_per_c"),
+                            "the output scale (batch std of each unit) under W → cW is off by a relative {value:.3g} > {tol}")
+
+
+def _wSw(W, X) -> np.ndarray:
+    """``w_kᵀ S_B w_k`` for every row of ``W``, ``S_B`` the biased batch covariance of the rows of ``X``."""
+    return np.einsum("kd,de,ke->k", W, np.cov(X, rowvar=False, bias=True), W)
+
+
+def _corrected_bn(W, X, gamma, beta, norm):
+    r""":math:`\gamma_k(w_k^\top x - w_k^\top\mu_B)/\sqrt{w_k^\top S_B w_k} + \beta_k` (the norm is not used)."""
+    return gamma * ((X - X.mean(axis=0)) @ W.T) / np.sqrt(_wSw(W, X)) + beta
+
+
+@claim("B-decouple", "B", "Parameter Decoupling",
+       r"\mathrm{BN}(Wx)\approx\gamma\left(\frac{Wx}{\|Wx\|}\right)+\beta;\ "
+       r"\text{the effective output scale becomes }\gamma\cdot\|W\|",
+       stated=(lambda W, X, gamma, beta, norm: gamma * (X @ W.T) / norm(X @ W.T) + beta,
+               lambda gamma, W, norm: gamma * norm(W)),
+       variants=((_corrected_bn, lambda gamma, W, norm: gamma * norm(W) / norm(W)),           # rewritten: true
+                 (lambda W, X, gamma, beta, norm: gamma * (X @ W.T) / np.sqrt(_wSw(W, X)) + beta,  # μ_B dropped: false
+                  lambda gamma, W, norm: gamma)),
+       corrected=(r"\mathrm{BN}(Wx)_k=\gamma_k\frac{w_k^\top x-w_k^\top\mu_B}{\sqrt{w_k^\top S_B w_k}}+\beta_k;\ "
+                  r"\text{the output scale is }\gamma_k\text{, invariant under }W\to cW,\ c>0\quad(\epsilon=0)",
+                  (_corrected_bn, lambda gamma, W, norm: gamma)))
+def b_decouple(stated, *, fast: bool, seed: int):
+    r"""What BN computes on a linear layer, and its output scale (article B, *Parameter Decoupling*;
+    MATH.md §1.1, §2: each unit normalised over the batch; invariance under ``W → cW``, ``c > 0``).
+
+    ``stated = (mapping, scale)``.  (a) ``mapping(W, X, γ, β, norm)`` is compared with
+    :func:`bntheory.scale_invariance.bn_layer` ``(X, W, γ, β)`` at ``ε = 0``: "≈" is a relative
+    error ``≤ 0.1`` on every instance.  (b) ``scale(γ, cW, norm)`` is compared with the measured
+    output scale (each unit's batch standard deviation) at ``c ∈ {1, 3}``, relative error ``≤ 0.1``.
+    Readings: the norm in ``‖Wx‖`` (per sample as printed, or per feature over the batch) and in
+    ``‖W‖`` (Frobenius as printed, operator, the unit's row).  The literal reading is both parts with
+    the printed norms.
+    """
+    battery = _decouple_battery(fast, seed)
+    mapping, scale = stated
+    maps = [_map_part(n, mapping, f, battery) for n, f in _ACTIVATION_NORMS.items()]
+    scales = [_scale_part(n, scale, f, battery) for n, f in _WEIGHT_NORMS.items()]
+    (map_reading, map_cex), (scale_reading, scale_cex) = maps[0], scales[0]
+    literal = literal_reading("as printed: (a) with ‖Wx‖ per sample and (b) with Frobenius ‖W‖",
+                              map_reading.holds and scale_reading.holds,
+                              {"a": map_reading.evidence, "b": scale_reading.evidence}, map_cex or scale_cex)
+    n = len(battery)
+    return Finding.from_readings(
+        [literal, *maps, *scales],
+        f"against bntheory.scale_invariance.bn_layer at ε = 0 on {n} batches, (b) each at c ∈ {list(_SCALINGS)}; "
+        f"≈ = relative error ≤ {_APPROX}")
