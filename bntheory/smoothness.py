@@ -324,7 +324,18 @@ class GradBoundTerms:
 
 
 def grad_bound_terms(p: BNPoint) -> GradBoundTerms:
-    """The terms of Thm 4.1 at the point ``p`` (Santurkar et al. 2018, Thm 4.1; MATH.md §8)."""
+    """The terms of Thm 4.1 at the point ``p`` (Santurkar et al. 2018, Thm 4.1; MATH.md §8).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = bn_point(np.array([0.0, 1.0, 3.0, 4.5]), 2.0, 0.1, logistic_targets([1.0, -1.0, 1.0, 1.0]))
+    >>> t = grad_bound_terms(p)
+    >>> bool(abs(t.lhs - t.rhs) <= 1e-12 * t.scale)   # the bound holds with equality
+    True
+    >>> bool(t.lhs < t.factor * (t.g_sq - t.mean_term))  # without <g, y_hat>^2/m it is strict
+    True
+    """
     m = p.m
     return GradBoundTerms(lhs=float(p.grad @ p.grad), factor=p.gamma ** 2 / p.sigma ** 2, g_sq=float(p.g @ p.g),
                           mean_term=float(np.sum(p.g)) ** 2 / m, corr_term=float(p.g @ p.y_hat) ** 2 / m)
@@ -396,7 +407,8 @@ def hess_bound_terms(p: BNPoint, *, rel_step: float = FD_REL_STEP) -> HessBoundT
     if not np.any(v):
         raise ParameterError("∇_y L̂ = 0 at this point (g ∈ span{1, ŷ} or γ = 0): Thm 4.2 is 0 = 0 there")
     args = (p.y, p.gamma, p.beta, p.loss, v)
-    return HessBoundTerms(lhs=float(v @ batch_loss_hvp(*args)), lhs_fd=float(v @ batch_loss_hvp_fd(*args, rel_step=rel_step)),
+    return HessBoundTerms(lhs=float(v @ batch_loss_hvp(*args)),
+                          lhs_fd=float(v @ batch_loss_hvp_fd(*args, rel_step=rel_step)),
                           factor=p.gamma ** 2 / p.sigma ** 2, vHv=float(v @ p.loss.hess(p.z) @ v), gamma=p.gamma,
                           sigma=p.sigma, m=p.m, g_dot_yhat=float(p.g @ p.y_hat), v_sq=float(v @ v),
                           grad_cancellation=abs(p.gamma) / p.sigma * float(np.linalg.norm(p.g) / np.linalg.norm(v)))
@@ -424,15 +436,16 @@ class WeightBoundTerms:
         :math:`\|X\|_{op}^2` (largest singular value squared).
     grad : GradBoundTerms
         Thm 4.1's terms at ``y = wᵀX``.
-    alignment : float
+    alignment : float or None
         :math:`\|X\hat v\|^2/\|X\|_{op}^2` for :math:`\hat v = \nabla_y\hat L/\|\nabla_y\hat L\|`
-        (1 exactly when :math:`\hat v` is a top right singular vector: the tight case).
+        (1 exactly when :math:`\hat v` is a top right singular vector: the tight case); ``None``
+        when :math:`\nabla_y\hat L = 0` (no direction).
     """
 
     lhs: float
     op_sq: float
     grad: GradBoundTerms
-    alignment: float
+    alignment: float | None
 
     @property
     def rhs(self) -> float:
@@ -449,7 +462,7 @@ def weight_bound_terms(w, X, gamma: float, beta: float, loss: LinkLoss) -> Weigh
     op_sq = float(np.linalg.norm(X, 2)) ** 2
     gv = float(p.grad @ p.grad)
     return WeightBoundTerms(lhs=float(gw @ gw), op_sq=op_sq, grad=grad_bound_terms(p),
-                            alignment=float(gw @ gw) / (op_sq * gv) if gv > 0 else float("nan"))
+                            alignment=float(gw @ gw) / (op_sq * gv) if gv > 0 else None)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from bntheory.losses import LOGISTIC
 
 from . import _instances as I
 from ._symbolic import section_checks
-from .result import ControlResult, Outcome, check, json_number
+from .result import ControlResult, Outcome, check
 
 SECTION = "MATH.md §8 (Santurkar et al. 2018, Thm 4.1/4.2/4.4, Lemma 4.5)"
 
@@ -93,7 +93,8 @@ def _rel(a: float, b: float, scale: float) -> float:
 
 # --------------------------------------------------------------------------- Thm 4.1
 @check("smoothness.grad-bound", SECTION,
-       r"\|\nabla_{y}\hat L\|^2=\frac{\gamma^2}{\sigma^2}\Big(\|g\|^2-\frac1m\langle 1,g\rangle^2-\frac1m\langle g,\hat y\rangle^2\Big)"
+       r"\|\nabla_{y}\hat L\|^2=\frac{\gamma^2}{\sigma^2}\Big(\|g\|^2-\frac1m\langle 1,g\rangle^2"
+       r"-\frac1m\langle g,\hat y\rangle^2\Big)"
        r"\ \ (\text{Thm 4.1's}\le\text{ with equality})",
        assumptions=("ε = 0, γ and β constant", "σ = the (biased) std of y, not of ŷ", "g = ∇_zℓ at z = γŷ + β",
                     "ℓ smooth (logistic), m ≥ 3", f"equality to {EXACT_TOL:g} of (γ²/σ²)‖g‖²"))
@@ -142,12 +143,14 @@ def _equality_control(description: str, gaps, tol: float, labels) -> ControlResu
     return ControlResult.from_rejection(description, n_bad > 0, measured=max(gaps), bound=tol, ratio=max(gaps) / tol,
                                         detail={"n_instances": len(gaps), "n_rejected": n_bad,
                                                 "min_rel_gap": min(gaps),
-                                                "first_rejected": next((lab for lab, g in zip(labels, gaps) if g > tol), None)})
+                                                "first_rejected": next((lab for lab, g in zip(labels, gaps) if g > tol),
+                                                                       None)})
 
 
 # --------------------------------------------------------------------------- Thm 4.2
 @check("smoothness.hessian-bound", SECTION,
-       r"v^\top\nabla^2_{y}\hat L\,v=\frac{\gamma^2}{\sigma^2}v^\top H v-\frac{\gamma}{m\sigma^2}\langle g,\hat y\rangle\|v\|^2,"
+       r"v^\top\nabla^2_{y}\hat L\,v=\frac{\gamma^2}{\sigma^2}v^\top H v"
+       r"-\frac{\gamma}{m\sigma^2}\langle g,\hat y\rangle\|v\|^2,"
        r"\ v=\nabla_y\hat L\ \ (\text{Thm 4.2's first}\le\text{ with equality})",
        assumptions=("ε = 0, γ and β constant", "H = ∇²_zℓ at z = γŷ + β", "ℓ smooth (logistic), m ≥ 3",
                     f"exact HVP to {EXACT_TOL:g}, finite-difference HVP (relative step 1e-5) to {FD_TOL:g}"))
@@ -192,7 +195,8 @@ def check_hessian_bound(*, seed: int, fast: bool) -> Outcome:
 
 # --------------------------------------------------------------------------- Thm 4.4
 @check("smoothness.weight-bound", SECTION,
-       r"\|\nabla_w\hat L\|^2=\|X\nabla_y\hat L\|^2\le\|X\|_{op}^2\frac{\gamma^2}{\sigma^2}\Big(\|g\|^2-\frac1m\langle 1,g\rangle^2"
+       r"\|\nabla_w\hat L\|^2=\|X\nabla_y\hat L\|^2\le\|X\|_{op}^2\frac{\gamma^2}{\sigma^2}"
+       r"\Big(\|g\|^2-\frac1m\langle 1,g\rangle^2"
        r"-\frac1m\langle g,\hat y\rangle^2\Big),\ y=w^\top X",
        assumptions=("ε = 0, γ and β constant", "one unit y = wᵀX, X ∈ R^{d×m} the batch", "ℓ smooth (logistic), m ≥ 3",
                     "Thm 4.4 in its per-X form (the printed form is not dimensionally consistent)"))
@@ -231,7 +235,7 @@ def check_weight_bound(*, seed: int, fast: bool) -> Outcome:
     # the printed form under a change of the loss's unit, at the first instance of the battery
     _, (w, X, gamma, beta, loss) = next(battery(seed, "smoothness.weight-bound", fast, d=4))
     c_star = sm.printed_weight_flip_scale(sm.printed_weight_terms(w, X, gamma, beta, loss))
-    scales = {"c*/2": c_star / 2, "2c*": 2 * c_star}
+    scales = {"c*/2": c_star / 2, "1": 1.0, "2c*": 2 * c_star}
     printed = {k: sm.printed_weight_terms(w, X, gamma, beta, loss.scaled(c)) for k, c in scales.items()}
     per_x = {k: sm.weight_bound_terms(w, X, gamma, beta, loss.scaled(c)) for k, c in scales.items()}
     flip = {k: {"c": scales[k], "g_hat": p.g_hat, "printed_rhs": p.rhs, "printed_holds": bool(p.holds),
@@ -320,6 +324,7 @@ def check_init_identity(*, seed: int, fast: bool) -> Outcome:
     gaps = [max(_rel(t.printed_rhs, t.dist_sq_line, t.norm_scale), _rel(t.closed_form, t.dist_sq_line, t.norm_scale),
                 _rel(t.dist_sq_ray, t.printed_rhs, t.norm_scale)) for t in pos]
     neg_ratio = [t.dist_sq_ray / t.printed_rhs for t in neg]
+    neg_violated = [t.dist_sq_ray - t.printed_rhs > INIT_TOL * t.norm_scale for t in neg]
     # the 2-D BN unit: BN optima = one ray
     X, loss, th, n_min, _ = circle_unit(seed)
     Ws = np.array([math.cos(th), math.sin(th)])
@@ -340,8 +345,9 @@ def check_init_identity(*, seed: int, fast: bool) -> Outcome:
                               "scale_invariance_rel_dev": invariance}},
         controls=[ControlResult.from_rejection(
                       "Lemma 4.5 with ⟨W₀,W*⟩ < 0 (Ŵ* the closest positive-scale optimum, inf at c → 0⁺)",
-                      any(r > 1.0 for r in neg_ratio), measured=max(neg_ratio), bound=1.0, ratio=max(neg_ratio),
-                      detail={"n_pairs": n, "n_violated": sum(r > 1.0 for r in neg_ratio),
+                      any(neg_violated), measured=max(neg_ratio), bound=1.0, ratio=max(neg_ratio),
+                      detail={"n_pairs": n, "n_violated": sum(neg_violated),
+                              "violation": f"inf_(c>0) ‖W₀ − cW*‖² − RHS > {INIT_TOL:g}·(‖W₀‖² + ‖W*‖²)",
                               "min_ratio_dist_over_rhs": min(neg_ratio), "max_ratio_dist_over_rhs": max(neg_ratio)}),
                   ControlResult.from_bound(
                       "Lemma 4.5 on the 2-D BN unit with W₀ = −W*/2 + W*⊥ (⟨W₀,W*⟩ = −1/2, ‖W*‖ = 1)",
