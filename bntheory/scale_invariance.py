@@ -224,6 +224,15 @@ class BNLogistic:
         return float(np.linalg.norm(self.grad(w / _norm(w))))
 
 
+def _nonzero(g: np.ndarray) -> float:
+    """``‖g‖`` for a gradient ``g``; ``∇F(w) = 0`` raises: relative residuals are undefined there."""
+    gn = float(np.linalg.norm(g))
+    if gn == 0.0:
+        raise ParameterError("∇F(w) = 0 exactly (a stationary point, e.g. a constant batch at eps > 0): "
+                             "relative residuals and A(w) are undefined there")
+    return gn
+
+
 def rounding_amplification(model: BNLogistic, w) -> float:
     r""":math:`A(w)=\|X\|_2\,\|\partial F/\partial x\|/\|\nabla F(w)\|\ge1`: how much :math:`X^\top` amplifies
     relative rounding in :math:`\partial F/\partial x` into :math:`\nabla F(w)=X^\top\partial F/\partial x`.
@@ -231,27 +240,23 @@ def rounding_amplification(model: BNLogistic, w) -> float:
     Large when :math:`\partial F/\partial x` is nearly orthogonal to the range of ``X`` (near a stationary
     point, where :math:`\nabla F` is a cancellation); the relative residual of each identity is then
     only resolved to about :math:`n\,u\,A(w)` (MATH.md §9). Scale invariant, like ``F``. Raises
-    :class:`ParameterError` where :math:`\nabla F(w)=0` (no relative residual exists there).
+    :class:`ParameterError` where :math:`\nabla F(w)=0`.
     """
-    w = model._w(w)
     dx = model.batch_grad(w)
-    gn = float(np.linalg.norm(model.X.T @ dx))
-    if gn == 0.0:
-        raise ParameterError("∇F(w) = 0 exactly: relative residuals and A(w) are undefined at a stationary point")
-    return float(np.linalg.norm(model.X, 2) * np.linalg.norm(dx)) / gn
+    return float(np.linalg.norm(model.X, 2) * np.linalg.norm(dx)) / _nonzero(model.X.T @ dx)
 
 
 # --------------------------------------------------------------------------------------------
-# the identities' residuals (MATH.md §8); each knob gives the wrong variant used as a control
+# the identities' residuals (MATH.md §8); each knob gives the wrong variant used as a control.
+# Each is relative to ‖∇F(w)‖ and raises ParameterError where ∇F(w) = 0.
 # --------------------------------------------------------------------------------------------
 
 
 def orthogonality_residual(model: BNLogistic, w) -> float:
-    r""":math:`|w^\top\nabla F(w)|/(\|w\|\,\|\nabla F(w)\|)`, the cosine between ``w`` and the gradient (0 if ``∇F(w) = 0``)."""
+    r""":math:`|w^\top\nabla F(w)|/(\|w\|\,\|\nabla F(w)\|)`, the cosine between ``w`` and the gradient."""
     w = model._w(w)
     g = model.grad(w)
-    gn = float(np.linalg.norm(g))
-    return 0.0 if gn == 0.0 else abs(float(w @ g)) / (_norm(w) * gn)
+    return abs(float(w @ g)) / (_norm(w) * _nonzero(g))
 
 
 def gradient_scaling_residual(model: BNLogistic, w, c, *, power: int = 1) -> float:
@@ -262,14 +267,14 @@ def gradient_scaling_residual(model: BNLogistic, w, c, *, power: int = 1) -> flo
     c = _positive("c", c, why=" (F(cw) = F(w) needs c > 0; c < 0 flips the sign of BN(Xw))")
     w = model._w(w)
     g = model.grad(w)
-    return float(np.linalg.norm(c**power * model.grad(c * w) - g) / np.linalg.norm(g))
+    return float(np.linalg.norm(c**power * model.grad(c * w) - g)) / _nonzero(g)
 
 
 def hessian_residual(model: BNLogistic, w, *, sign: float = -1.0) -> float:
     r""":math:`\|\nabla^2F(w)\,w-s\,\nabla F(w)\|/\|\nabla F(w)\|`; the identity is ``s = −1`` (``s = +1``: a control)."""
     w = model._w(w)
     g = model.grad(w)
-    return float(np.linalg.norm(model.hvp(w, w) - sign * g) / np.linalg.norm(g))
+    return float(np.linalg.norm(model.hvp(w, w) - sign * g)) / _nonzero(g)
 
 
 # --------------------------------------------------------------------------------------------
