@@ -234,16 +234,22 @@ def _nonzero(g: np.ndarray) -> float:
 
 
 def rounding_amplification(model: BNLogistic, w) -> float:
-    r""":math:`A(w)=\|X\|_2\,\|\partial F/\partial x\|/\|\nabla F(w)\|\ge1`: how much :math:`X^\top` amplifies
-    relative rounding in :math:`\partial F/\partial x` into :math:`\nabla F(w)=X^\top\partial F/\partial x`.
+    r""":math:`A(w)=\|X\|_2\,\|t\|/\|\nabla F(w)\|\ge1`: how much the cancellations in ``∇F`` amplify rounding.
 
-    Large when :math:`\partial F/\partial x` is nearly orthogonal to the range of ``X`` (near a stationary
-    point, where :math:`\nabla F` is a cancellation); the relative residual of each identity is then
-    only resolved to about :math:`n\,u\,A(w)` (MATH.md §9). Scale invariant, like ``F``. Raises
-    :class:`ParameterError` where :math:`\nabla F(w)=0`.
+    ``t`` holds the absolute terms of the compact backward pass (MATH.md §1.3),
+    :math:`t_i=\frac{|\gamma|}{n\hat\sigma}\bigl(n|\delta_i|+|\sum_k\delta_k|+|\hat x_i|\,|\sum_k\delta_k\hat x_k|\bigr)
+    \ge|\partial F/\partial x_i|`, so ``A`` counts both cancellations: inside :math:`\partial F/\partial x`
+    (where :math:`\delta` is nearly in :math:`\mathrm{span}\{1,\hat x\}`) and in
+    :math:`\nabla F=X^\top\partial F/\partial x` (where :math:`\partial F/\partial x` is nearly orthogonal to
+    the range of ``X``). Both happen near stationary points; the relative residual of each identity
+    is then only resolved to about :math:`n\,u\,A(w)` (MATH.md §9). Scale invariant, like ``F``.
+    Raises :class:`ParameterError` where :math:`\nabla F(w)=0`.
     """
-    dx = model.batch_grad(w)
-    return float(np.linalg.norm(model.X, 2) * np.linalg.norm(dx)) / _nonzero(model.X.T @ dx)
+    _, z, cache = model._forward(w)
+    delta, x_hat = model._delta(z), cache.x_hat[:, 0]
+    terms = (abs(model.gamma) / (model.n * float(cache.sigma_hat[0]))) * (
+        model.n * np.abs(delta) + abs(float(delta.sum())) + np.abs(x_hat) * abs(float(delta @ x_hat)))
+    return float(np.linalg.norm(model.X, 2) * np.linalg.norm(terms)) / _nonzero(model.grad(w))
 
 
 # --------------------------------------------------------------------------------------------
@@ -410,7 +416,8 @@ def bn_layer(X, W, gamma=1.0, beta=0.0, *, eps: float = 0.0) -> np.ndarray:
 
     Unit ``k`` outputs :math:`\gamma_k(x^\top w_k-\mu_B)/\sqrt{\sigma_B^2+\varepsilon}+\beta_k` on every row
     ``x`` of ``X``. At ``ε = 0`` it is invariant under ``W → cW`` for ``c > 0`` (each row of ``W`` may
-    even be scaled separately), so the output scale is ``γ``, never ``γ‖W‖``.
+    even be scaled separately), and the batch standard deviation of unit ``k``'s output is ``|γ_k|``
+    whatever ``‖w_k‖``; at ``ε > 0`` both hold only up to :math:`O(\varepsilon/\sigma_B^2)`.
 
     Parameters
     ----------
