@@ -139,6 +139,17 @@ def test_eps_breaks_scale_invariance_by_order_eps_over_sigma2(model):
     assert abs(Fe.value(10 * w) - Fe.value(w)) > 1e-8
 
 
+def test_rounding_amplification_is_scale_invariant_and_grows_near_stationarity(model):
+    """A(w) ≥ 1, A(cw) = A(w), and A is larger where ‖∇F(w/‖w‖)‖ is smaller (the cancellation it measures)."""
+    gen = np.random.default_rng(11)
+    pts = gen.standard_normal((40, model.d))
+    A = np.array([si.rounding_amplification(model, w) for w in pts])
+    assert np.all(A >= 1.0)
+    assert all(math.isclose(si.rounding_amplification(model, 1e4 * w), a, rel_tol=1e-10) for w, a in zip(pts[:5], A))
+    stat = np.array([model.stationarity(w) for w in pts])
+    assert A[np.argmin(stat)] > np.median(A)
+
+
 def test_wrong_variants_have_their_predicted_residuals(model):
     """The controls' knobs: power 2 gives |c − 1|, sign +1 gives 2, coef 0 gives η²‖∇F‖²/‖w_{t+1}‖²."""
     w = np.array([1.0, 0.2, -0.4, 0.3])
