@@ -26,8 +26,9 @@ normalised GD with the self-tuning or a fixed step (:func:`normalised_gd`), the 
 References
 ----------
 S. Arora, Z. Li, K. Lyu, *Theoretical analysis of auto rate-tuning by batch normalization*, ICLR 2019
-(arXiv:1812.03981), Lemma 2.4 (the identities) and Section 2 (GD as normalised GD with step
-:math:`\eta/\|w_t\|^2`); MATH.md §1.3 (the backward pass), §8, §9 pitfalls 2 and 5.
+(arXiv:1812.03981): the lemma on scale-invariant functions (the identities) and the reading of GD
+as normalised GD with step :math:`\eta/\|w_t\|^2`; MATH.md §1.3 (the backward pass), §8, §9
+pitfalls 2 and 5.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ class BNLogistic:
 
     References
     ----------
-    Arora, Li, Lyu (2019), Definition of scale invariance and Lemma 2.4; MATH.md §1, §8.
+    Arora, Li, Lyu (2019), definition of scale invariance and the scale-invariance lemma; MATH.md §1, §8.
 
     Examples
     --------
@@ -284,7 +285,7 @@ def hessian_residual(model: BNLogistic, w, *, sign: float = -1.0) -> float:
 
 
 # --------------------------------------------------------------------------------------------
-# GD and normalised GD (Arora, Li, Lyu 2019, Section 2)
+# GD and normalised GD (Arora, Li, Lyu 2019)
 # --------------------------------------------------------------------------------------------
 
 
@@ -360,7 +361,7 @@ def gd_trace(model: BNLogistic, w0, eta: float, n_steps: int) -> GDTrace:
 
 
 def normalised_gd(model: BNLogistic, w0, eta: float, n_steps: int, *, self_tuning: bool = True) -> NormalisedGDTrace:
-    r"""Normalised GD on the unit sphere from ``v_0 = w0/‖w0‖`` (Arora, Li, Lyu 2019, Section 2).
+    r"""Normalised GD on the unit sphere from ``v_0 = w0/‖w0‖`` (Arora, Li, Lyu 2019).
 
     With ``self_tuning`` the step is :math:`\eta_t=\eta/r_t^2`, ``r_0 = ‖w0‖`` and
     :math:`r_{t+1}^2=r_t^2+\eta^2\|\nabla F(v_t)\|^2/r_t^2`: then ``v_t = w_t/‖w_t‖`` and

@@ -2,8 +2,8 @@ r"""MATH.md §8 (Arora, Li, Lyu 2019): scale invariance of a BN logistic model, 
 
 On finite batches ``X ∈ Rⁿˣᵈ`` with ±1 labels, ``F(w) = mean_i log(1 + exp(−y_i(γ BN(Xw)_i + β)))``
 with BN over the batch at ``ε = 0`` (:class:`bntheory.scale_invariance.BNLogistic`) is scale
-invariant, and the identities of Arora, Li and Lyu (2019, Lemma 2.4) are checked at many ``w`` and
-along GD runs: ``w ⊥ ∇F(w)``, the norm identity of a GD step, ``∇F(cw) = ∇F(w)/c`` over twelve
+invariant, and the identities of Arora, Li and Lyu (2019, the scale-invariance lemma) are checked
+at many ``w`` and along GD runs: ``w ⊥ ∇F(w)``, the norm identity of a GD step, ``∇F(cw) = ∇F(w)/c`` over twelve
 decades of ``c``, ``∇²F(w)w = −∇F(w)`` (exact Hessian-vector product), and GD = normalised GD with
 the self-tuning step ``η/‖w_t‖²``.  MATH.md §2 proves the first three symbolically for the
 population objective (``reparam.*``); here they hold on the finite-batch model, which is new.
@@ -96,7 +96,7 @@ _FLOOR_TEX = r"8\,n\,u\,A(w),\ A(w)=\|X\|_2\|t\|/\|\nabla F(w)\|"
        r"\frac{|w^\top\nabla F(w)|}{\|w\|\,\|\nabla F(w)\|}\le " + _FLOOR_TEX,
        assumptions=("BN over the batch at ε = 0", "floor 8·n·u·A(w), t = |terms| of the BN backward (MATH.md §9)"))
 def check_orthogonality(*, seed: int, fast: bool) -> Outcome:
-    """``w ⊥ ∇F(w)`` for the BN logistic model (MATH.md §8; Arora, Li, Lyu 2019, Lemma 2.4).
+    """``w ⊥ ∇F(w)`` for the BN logistic model (MATH.md §8; Arora, Li, Lyu 2019, scale-invariance lemma).
 
     The cosine ``|wᵀ∇F|/(‖w‖‖∇F‖)`` at 40 points per instance (``‖w‖`` log-uniform in
     ``[1e-2, 1e2]``) on 4 instances (``fast``: 10 points, 2 instances); ``∇F`` from the verified BN
@@ -148,7 +148,8 @@ def _runs(seed: int, tag: str, fast: bool):
        r"\frac{|\|w_{t+1}\|^2-\|w_t\|^2-\eta^2\|\nabla F(w_t)\|^2|}{\|w_{t+1}\|^2}\le 10^{-12}",
        assumptions=("BN at ε = 0", "fixed η > 0", "floor 1e-12 per step (MATH.md §9)"))
 def check_step_norm(*, seed: int, fast: bool) -> Outcome:
-    """The norm identity of a GD step on the BN logistic model (MATH.md §8; Arora, Li, Lyu 2019, Lemma 2.4).
+    """The norm identity of a GD step on the BN logistic model (MATH.md §8; Arora, Li, Lyu 2019,
+    scale-invariance lemma).
 
     Along GD runs of 100 steps (``fast``: 40) on 4 instances × effective steps ``η/‖w0‖² ∈ {0.3, 3,
     30}`` (``fast``: 2 × {3, 30}), every step's residual relative to ``‖w_{t+1}‖²`` is compared with
@@ -188,7 +189,8 @@ def check_step_norm(*, seed: int, fast: bool) -> Outcome:
        + _FLOOR_TEX + r",\ c\in\{10^{-6},\dots,10^{6}\}",
        assumptions=("BN at ε = 0", "c > 0", "floor 8·n·u·A(w), t = |terms| of the BN backward (MATH.md §9)"))
 def check_gradient_scaling(*, seed: int, fast: bool) -> Outcome:
-    """``∇F(cw) = ∇F(w)/c``: the gradient is homogeneous of degree −1 (MATH.md §8; Arora, Li, Lyu 2019, Lemma 2.4).
+    """``∇F(cw) = ∇F(w)/c``: the gradient is homogeneous of degree −1 (MATH.md §8; Arora, Li, Lyu 2019,
+    scale-invariance lemma).
 
     At 10 points per instance (``‖w‖`` log-uniform in ``[1e-2, 1e2]``) on 4 instances, for
     ``c = 10^k``, ``k = −6..6``, ``k ≠ 0`` (``fast``: 4 points, 2 instances, ``c ∈ {1e-6, 1e-2, 1e3,
@@ -235,7 +237,7 @@ def check_gradient_scaling(*, seed: int, fast: bool) -> Outcome:
        assumptions=("BN at ε = 0", "exact Hessian-vector product (forward mode), cross-checked by central "
                     "differences to 1e-6", "floor 8·n·u·A(w), t = |terms| of the BN backward (MATH.md §9)"))
 def check_hessian(*, seed: int, fast: bool) -> Outcome:
-    """``∇²F(w)w = −∇F(w)`` (MATH.md §8; Arora, Li, Lyu 2019, Lemma 2.4).
+    """``∇²F(w)w = −∇F(w)`` (MATH.md §8; Arora, Li, Lyu 2019, scale-invariance lemma).
 
     Derivation: differentiate ``∇F(cw) = c⁻¹∇F(w)`` in ``c`` at ``c = 1``: ``∇²F(w)w = −∇F(w)``.
     Checked with the exact Hessian-vector product :meth:`~bntheory.scale_invariance.BNLogistic.hvp`
@@ -308,7 +310,7 @@ def _amplification(F, w0, eta: float, T: int, gen, tr) -> float:
                     "A_T: the run's own amplification of an 8u start perturbation (MATH.md §9)"))
 def check_normalised_gd(*, seed: int, fast: bool) -> Outcome:
     """GD on a scale-invariant ``F`` is normalised GD with the self-tuning step ``η/‖w_t‖²`` (MATH.md §8;
-    Arora, Li, Lyu 2019, Section 2).
+    Arora, Li, Lyu 2019).
 
     GD ``w_{t+1} = w_t − η∇F(w_t)`` and normalised GD ``v_{t+1} = normalise(v_t − (η/r_t²)∇F(v_t))``
     with ``r_{t+1}² = r_t² + η²‖∇F(v_t)‖²/r_t²`` (:func:`~bntheory.scale_invariance.normalised_gd`,
