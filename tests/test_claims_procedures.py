@@ -213,10 +213,9 @@ def test_same_seed_same_result_other_seed_other_monte_carlo():
 
 
 def test_fast_budget():
-    for cid in IDS:
-        REGISTRY[cid].run(fast=True)                           # warm the shared forward passes
-    slow = {cid: s for cid in IDS if (s := REGISTRY[cid].run(fast=True).seconds) > 0.3}
-    assert not slow
+    # Per claim ≤ 0.3 s with fast=True once the shared forward passes are built (best of two runs).
+    seconds = {cid: min(REGISTRY[cid].run(fast=True).seconds for _ in range(2)) for cid in IDS}
+    assert not {cid: s for cid, s in seconds.items() if s > 0.3}
 
 
 @pytest.mark.slow

@@ -103,7 +103,8 @@ def a_bn_forward(stated, *, fast: bool, seed: int):
     v = verify_identity([mean, var], [mean_claim.xreplace(values), var_claim.xreplace(values)],
                         relations=[inst.relation], points=_POINTS[fast], seed=seed)
     return identity_finding(v, instance={"m": inst.m, "eps": str(inst.eps)},
-                            evidence={"claimed": {"eps": str(at_eps), "mean": str(mean_claim), "variance": str(var_claim)},
+                            evidence={"claimed": {"eps": str(at_eps), "mean": str(mean_claim),
+                                                  "variance": str(var_claim)},
                                       "variance_divisor": "m (the article's σ_B² convention)"},
                             note="the moments of x̂ (component 0: mean, 1: variance) differ from the claimed ones")
 
@@ -126,7 +127,8 @@ def _chain_rule_finding(key: str, formula: sp.Expr, *, fast: bool, seed: int) ->
         lhs, rhs = derived, inst.instantiate(formula)
     v = verify_identity(lhs, rhs, relations=[inst.relation], points=_POINTS[fast], seed=seed)
     return identity_finding(v, instance={"m": inst.m, "eps": "symbolic, ≥ 0"},
-                            evidence={"printed": sp.latex(formula), "compared_with": f"sympy.diff of the forward pass ({key})"},
+                            evidence={"printed": sp.latex(formula),
+                                      "compared_with": f"sympy.diff of the forward pass ({key})"},
                             note="the printed formula differs from the derivative of the forward definition here")
 
 
@@ -153,14 +155,16 @@ A_X = DL_DXHAT[i] / _SQ + DL_DVAR * 2 * (X[i] - mu_B) / m + DL_DMU / m
 
 #: Article B's chain rule, as printed (``∂L/∂x̂_j`` is :data:`~bntheory.symbolic.bn.DL_DXHAT`):
 #: part -> (the derived quantity it defines, or a printed term; the printed right-hand side).
+#: ``∂L/∂x̂_i``, ``∂L/∂x_i``, ``∂L/∂γ``, ``∂L/∂β`` are printed exactly as in article A.
 B_PARTS = {
-    "dL/dxhat_i": ("dl_dxhat", DELTA[i] * gamma),
-    "dL/dx_i": ("dl_dx", DL_DXHAT[i] / _SQ + DL_DVAR * 2 * (X[i] - mu_B) / m + DL_DMU / m),
-    "dL/dsigma_B^2": ("dl_dvar", _sum(DL_DXHAT[k] * (X[k] - mu_B) * sp.Rational(-1, 2) / (var_B + eps) ** sp.Rational(3, 2))),
-    "dL/dmu_B": ("dl_dmu", _sum(DL_DXHAT[k] * (-1 / _SQ)) + DL_DVAR * _sum(-2 * (X[k] - mu_B) / m)),
+    "dL/dxhat_i": ("dl_dxhat", A_XHAT),
+    "dL/dx_i": ("dl_dx", A_X),
+    "dL/dsigma_B^2": ("dl_dvar",
+                      _sum(DL_DXHAT[k] * (X[k] - mu_B) * sp.Rational(-1, 2) / (var_B + eps) ** sp.Rational(3, 2))),
+    "dL/dmu_B": ("dl_dmu", _sum(DL_DXHAT[k] * (-1 / _SQ)) + _MU_SECOND_TERM),
     "second term of dL/dmu_B is zero": (_MU_SECOND_TERM, sp.Integer(0)),
-    "dL/dgamma": ("dl_dgamma", _sum(DELTA[k] * bn.XHAT[k])),
-    "dL/dbeta": ("dl_dbeta", _sum(DELTA[k])),
+    "dL/dgamma": ("dl_dgamma", A_GAMMA),
+    "dL/dbeta": ("dl_dbeta", A_BETA),
 }
 
 
@@ -192,7 +196,8 @@ _register_a("A-bp-gamma", "dl_dgamma", r"\partial l/\partial\gamma=\sum_i \parti
 _register_a("A-bp-beta", "dl_dbeta", r"\partial l/\partial\beta=\sum_i \partial l/\partial y_i",
             A_BETA, _sum(DL_DXHAT[k]) / gamma, A_BETA / m)
 _register_a("A-bp-var", "dl_dvar",
-            r"\partial l/\partial\sigma_B^2=\sum_i \partial l/\partial y_i (x_i-\mu_B)(-\frac{\gamma}{2}(\sigma_B^2+\epsilon)^{-3/2})",
+            r"\partial l/\partial\sigma_B^2=\sum_i \partial l/\partial y_i (x_i-\mu_B)"
+            r"(-\frac{\gamma}{2}(\sigma_B^2+\epsilon)^{-3/2})",
             A_VAR, _sum(DL_DXHAT[k] * (X[k] - mu_B) * sp.Rational(-1, 2) * (var_B + eps) ** sp.Rational(-3, 2)),
             A_VAR.xreplace({sp.Rational(-3, 2): sp.Rational(-1, 2)}))
 _register_a("A-bp-mean", "dl_dmu",
@@ -209,7 +214,8 @@ _register_a("A-bp-x", "dl_dx",
 @claim("B-bp", "B", "Procedures/Backpropagation Through Normalization",
        r"\frac{\partial L}{\partial\sigma_B^2}=\sum_j\frac{\partial L}{\partial\hat x_j}\frac{(x_j-\mu_B)(-1/2)}"
        r"{(\sigma_B^2+\epsilon)^{3/2}},\ \frac{\partial L}{\partial\mu_B}=\sum_j\frac{\partial L}{\partial\hat x_j}"
-       r"\Big(-\frac{1}{\sqrt{\sigma_B^2+\epsilon}}\Big)+\frac{\partial L}{\partial\sigma_B^2}\sum_j\frac{-2(x_j-\mu_B)}{m}"
+       r"\Big(-\frac{1}{\sqrt{\sigma_B^2+\epsilon}}\Big)"
+       r"+\frac{\partial L}{\partial\sigma_B^2}\sum_j\frac{-2(x_j-\mu_B)}{m}"
        r"\text{; the second term evaluates to zero}",
        stated=B_PARTS,
        variants=({**B_PARTS, "dL/dmu_B": ("dl_dmu", _sum(DL_DXHAT[k] * (-1 / _SQ)))},  # the zero term dropped: true
@@ -305,11 +311,12 @@ def b_bp_cost(stated, *, fast: bool, seed: int):
              "claimed_exponent_d": q_claim}
     tight = abs(p_count - p_claim) <= _EXP_TOL and abs(q_count - q_claim) <= _EXP_TOL
     bound = p_count <= p_claim + _EXP_TOL and q_count <= q_claim + _EXP_TOL
+    other_order = Counterexample(instance, sides, "the counted cost grows with another exponent")
+    faster = Counterexample(instance, sides, "the counted cost grows faster than the claim")
     readings = [
         literal_reading("the cost is of the stated order (Θ)", tight, {"tolerance": _EXP_TOL},
-                        None if tight else Counterexample(instance, sides, "the counted cost grows with another exponent")),
-        literal_reading("big-O as an upper bound only", bound, {"tolerance": _EXP_TOL},
-                        None if bound else Counterexample(instance, sides, "the counted cost grows faster than the claim")),
+                        None if tight else other_order),
+        literal_reading("big-O as an upper bound only", bound, {"tolerance": _EXP_TOL}, None if bound else faster),
     ]
     return Finding.from_readings(readings, f"exact operation count at m = {sizes[0]}..{b} (doubling), "
                                            f"growth exponents compared (tolerance {_EXP_TOL})", evidence)
@@ -340,8 +347,10 @@ def _symbolic_unbiasedness(expected_pairs: dict, *, fast: bool, seed: int) -> Fi
     lhs = [list(pair) for pair in expected_pairs.values()]
     rhs = [[_POP_MEAN_S, _POP_VAR_S] for _ in expected_pairs]
     v = verify_identity(lhs, rhs, points=_POINTS[fast], seed=seed)
-    return identity_finding(v, instance={"m": list(expected_pairs), "law": "any i.i.d. law with mean μ_x, variance τ²"},
-                            evidence={"expectations": {str(M): [str(e) for e in pair] for M, pair in expected_pairs.items()}},
+    expectations = {str(M): [str(e) for e in pair] for M, pair in expected_pairs.items()}
+    return identity_finding(v, instance={"m": list(expected_pairs),
+                                         "law": "any i.i.d. law with mean μ_x, variance τ²"},
+                            evidence={"expectations": expectations},
                             note="the estimator's exact expectation (component [m index, 0: mean, 1: variance]) "
                                  "differs from (E[x], Var[x])")
 
