@@ -12,12 +12,15 @@ battery's size and its worst instance.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from types import SimpleNamespace
 
 import numpy as np
 
+from bntheory import smoothness as sm
 from bntheory.batchnorm import batchnorm_backward, batchnorm_forward
 from bntheory.scale_invariance import bn_layer
+from proofs_check import smoothness as smc
 
 from .core import Counterexample, Finding, claim, literal_reading
 
@@ -77,7 +80,7 @@ def _battery_reading(name: str, rows: list[dict], key: str, tol: float, instance
     """One reading decided on a battery: it holds when every ``row[key] ≤ tol``.
 
     The evidence gives the battery's size, its largest ``row[key]`` and the ratio of that to
-    ``tol``; the counterexample is the first failing row (the batteries run from the smallest
+    ``tol`` (``max_ratio``, unless ``evidence`` gives another); the counterexample is the first failing row (the batteries run from the smallest
     instance up), with its ``instance`` keys, its ``sides`` keys and ``row[key]``, and ``note``
     formatted with the row.
     """
@@ -88,6 +91,7 @@ def _battery_reading(name: str, rows: list[dict], key: str, tol: float, instance
                                                    note.format(value=fail[key], tol=tol))
     return literal_reading(name, fail is None, {"n_instances": len(rows), f"max_{key}": worst,
                                                 "max_ratio": worst / tol, "tolerance": tol, **evidence}, cex)
+
 
 
 @claim("B-jacobian", "B", "Gradient Flow Stabilization",
@@ -287,3 +291,188 @@ def b_decouple(stated, *, fast: bool, seed: int):
         [literal, *maps, *scales],
         f"against bntheory.scale_invariance.bn_layer at ε = 0 on {n} batches, (b) each at c ∈ {list(_SCALINGS)}; "
         f"≈ = relative error ≤ {_APPROX}")
+
+
+# --------------------------------------------------------------------------------------------
+# Santurkar et al. (2018) as the articles print it: one BN layer, ε = 0 (MATH.md §8)
+# --------------------------------------------------------------------------------------------
+
+
+def _inequality_reading(name: str, rows: list[dict], tol: float, instance: tuple, note: str, **evidence):
+    """One reading of a printed ``lhs ≤ rhs``: holds when every ``(lhs − rhs)/scale ≤ tol``.
+
+    ``scale`` is the size of the terms that cancel in the true identity (float rounding is relative
+    to it).  The evidence adds the largest ``lhs/rhs`` over rows with ``rhs > 0`` (``max_ratio``) and
+    whether the two sides are *equal* on the whole battery (``|lhs − rhs| ≤ tol·scale``).
+    """
+    for row in rows:
+        row["excess"] = (row["lhs"] - row["rhs"]) / row["scale"]
+    ratios = [row["lhs"] / row["rhs"] for row in rows if row["rhs"] > 0]
+    gaps_over_rhs = [abs(row["lhs"] - row["rhs"]) / row["rhs"] for row in rows if row["rhs"] > 0]
+    return _battery_reading(
+        name, rows, "excess", tol, instance, ("lhs", "rhs"), note,
+        max_ratio=max(ratios) if ratios else None, n_rhs_not_positive=len(rows) - len(ratios),
+        equality=bool(max(abs(row["excess"]) for row in rows) <= tol),
+        max_abs_gap_over_rhs=max(gaps_over_rhs) if gaps_over_rhs else None, **evidence)
+
+
+@lru_cache(maxsize=4)
+def _feature_pairs(fast: bool, seed: int) -> tuple:
+    """``(label, p_i, p_j)``: two features ``i ≠ j`` of one BN layer at the same batch size, as
+    :class:`bntheory.smoothness.BNPoint` (batteries of :func:`proofs_check.smoothness.battery`:
+    ``m ∈ {3, 4, 8, 32, 128}``, logistic losses, ``σ(y) ∈ [0.1, 10]``, ``|γ| ∈ [0.3, 3]``)."""
+    first = smc.battery(seed, "claims.smoothness.feature-i", fast)
+    second = smc.battery(seed, "claims.smoothness.feature-j", fast)
+    return tuple((label, sm.bn_point(*a), sm.bn_point(*b)) for (label, a), (_, b) in zip(first, second))
+
+
+def _grad_rows(stated, pairs, sigma_j) -> list[dict]:
+    """Both sides of a printed gradient bound for every pair ``(p_i, p_j)``.
+
+    ``stated(q)`` returns ``(lhs, rhs)`` from ``q.grad_hat`` (:math:`\\nabla_{y_i}\\hat L`), ``q.grad``
+    (:math:`\\nabla_{y_i}L = g_i`), ``q.gamma``, ``q.m``, ``q.yhat_i``, ``q.sigma_i`` (feature ``i``'s
+    batch std) and the printed ``j``'s ``q.yhat_j``, ``q.sigma_j = sigma_j(p_j)`` (the reading).
+    """
+    rows = []
+    for label, p_i, p_j in pairs:
+        q = SimpleNamespace(grad_hat=p_i.grad, grad=p_i.g, gamma=p_i.gamma, m=p_i.m, yhat_i=p_i.y_hat,
+                            sigma_i=p_i.sigma, yhat_j=p_j.y_hat, sigma_j=sigma_j(p_j))
+        lhs, rhs = (float(v) for v in stated(q))
+        rows.append({"label": label, "y_i": p_i.y.tolist(), "gamma": p_i.gamma, "beta": p_i.beta,
+                     "g_i": p_i.g.tolist(), "y_j": p_j.y.tolist(), "sigma_j": q.sigma_j, "lhs": lhs, "rhs": rhs,
+                     "scale": sm.grad_bound_terms(p_i).scale})
+    return rows
+
+
+def _grad_readings(stated, fast: bool, seed: int, readings) -> Finding:
+    """The gradient bound decided under each ``(name, features, sigma_j)`` reading, ``features`` being
+    ``"same"`` (``i = j``), ``"different"`` (``i ≠ j``) or ``"any"`` (both)."""
+    pairs = _feature_pairs(fast, seed)
+    same = tuple((label, p, p) for label, p, _ in pairs)
+    chosen = {"same": same, "different": pairs, "any": same + pairs}
+    note = "the printed left side exceeds the right side by {value:.3g} of (γ²/σ_i²)‖g_i‖² (> {tol:g})"
+    out = [_inequality_reading(name, _grad_rows(stated, chosen[features], sigma_j), smc.EXACT_TOL,
+                               ("label", "y_i", "gamma", "beta", "g_i", "y_j", "sigma_j"), note)
+           for name, features, sigma_j in readings]
+    return Finding.from_readings(
+        out, f"∇_y L̂ by the BN backward (bntheory.smoothness.bn_point) on {len(pairs)} random batches per reading; "
+             f"≤ up to {smc.EXACT_TOL:g}·(γ²/σ_i²)‖g_i‖² (float floor); max_ratio = max LHS/RHS")
+
+
+def _santurkar_grad_bound(q):
+    """Santurkar et al.'s Thm 4.1 as both articles print it: ``(‖∇L̂‖², (γ²/σ_j²)(‖g‖² − ⟨1,g⟩²/m − ⟨g,ŷ_j⟩²/m))``."""
+    return (q.grad_hat @ q.grad_hat,
+            q.gamma**2 / q.sigma_j**2 * (q.grad @ q.grad - q.grad.sum() ** 2 / q.m - (q.grad @ q.yhat_j) ** 2 / q.m))
+
+
+def _std_of_y(p) -> float:
+    """σ_j the (biased) standard deviation of the batch ``y_j`` (Santurkar et al.)."""
+    return p.sigma
+
+
+def _std_of_yhat(p) -> float:
+    """σ_j the standard deviation of the normalised batch ``ŷ_j`` (= 1 at ``ε = 0``)."""
+    return float(p.y_hat.std())
+
+
+@claim("A-smooth-grad", "A", "Smoothness",
+       r"\|\nabla_{y_i}\hat L\|^2\le\frac{\gamma^2}{\sigma_j^2}\Big(\|\nabla_{y_i}L\|^2-\frac1m\langle1,\nabla_{y_i}L\rangle^2"
+       r"-\frac1m\langle\nabla_{y_i}L,\hat y_j\rangle^2\Big)",
+       stated=_santurkar_grad_bound,
+       variants=(lambda q: (q.grad_hat @ q.grad_hat, q.gamma**2 / q.sigma_i**2 * (q.grad @ q.grad)),  # weaker, true
+                 lambda q: (q.grad_hat @ q.grad_hat, q.gamma**2 / q.sigma_i**2 * (q.grad @ q.grad - q.grad.sum() ** 2
+                                                                                 - (q.grad @ q.yhat_i) ** 2 / q.m))),
+       corrected=(r"\|\nabla_{y_j}\hat L\|^2=\frac{\gamma^2}{\sigma_j^2}\Big(\|\nabla_{y_j}L\|^2-\frac1m\langle1,\nabla_{y_j}L\rangle^2"
+                  r"-\frac1m\langle\nabla_{y_j}L,\hat y_j\rangle^2\Big),\ \sigma_j\text{ the std of the batch }y_j\ (\epsilon=0)",
+                  lambda q: (q.grad_hat @ q.grad_hat, q.gamma**2 / q.sigma_i**2 * (
+                      q.grad @ q.grad - q.grad.sum() ** 2 / q.m - (q.grad @ q.yhat_i) ** 2 / q.m))))
+def a_smooth_grad(stated, *, fast: bool, seed: int):
+    r"""Santurkar et al.'s gradient bound (Thm 4.1) as article A prints it (*Smoothness*; MATH.md §8).
+
+    One BN layer at ``ε = 0`` with constant ``γ, β`` and a logistic loss; both sides of ``stated(q)``
+    (see :func:`_grad_rows`) on the battery of :func:`_feature_pairs`.  Article A writes
+    :math:`\nabla_{y_i}` on the gradients but :math:`\hat y_j, \sigma_j` elsewhere, and defines
+    :math:`\sigma_j` as "the standard deviation over a mini-batch :math:`\hat y_j`" (which is 1).
+    Readings: as printed (every pair ``i, j`` of features, ``σ_j = std(ŷ_j)``); ``i = j`` with
+    ``σ_j = std(ŷ_j)``; ``i ≠ j`` with ``σ_j = std(y_j)``; ``i = j`` with ``σ_j = std(y_j)``
+    (Santurkar's Thm 4.1, an equality).  The evidence says whether the two sides are equal.
+    """
+    return _grad_readings(stated, fast, seed, (
+        ("as printed: every pair of features i, j (i ≠ j included); σ_j = std of the mini-batch ŷ_j (= 1)", "any",
+         _std_of_yhat),
+        ("i = j; σ_j = std of ŷ_j (= 1)", "same", _std_of_yhat),
+        ("i ≠ j; σ_j = std of the batch y_j", "different", _std_of_y),
+        ("i = j; σ_j = std of the batch y_j (Santurkar et al., Thm 4.1)", "same", _std_of_y)))
+
+
+@claim("B-smooth-grad", "B", "Loss Landscape Smoothness",
+       r"\|\nabla_{y_j}\hat{\mathcal L}\|_2^2\le\frac{\gamma^2}{\sigma_j^2}\Big(\|\nabla_{y_j}\mathcal L\|_2^2"
+       r"-\frac1m\langle\mathbf 1,\nabla_{y_j}\mathcal L\rangle^2-\frac1m\langle\nabla_{y_j}\mathcal L,\hat y_j\rangle^2\Big)",
+       stated=_santurkar_grad_bound,
+       variants=(lambda q: (q.grad_hat @ q.grad_hat, q.gamma**2 / q.sigma_j**2 * (q.grad @ q.grad)),  # weaker, true
+                 lambda q: (q.grad_hat @ q.grad_hat, q.gamma**2 / q.sigma_j**2 * (q.grad @ q.grad - q.grad.sum() ** 2
+                                                                                 - (q.grad @ q.yhat_j) ** 2 / q.m))))
+def b_smooth_grad(stated, *, fast: bool, seed: int):
+    r"""Santurkar et al.'s gradient bound (Thm 4.1) as article B prints it (*Loss Landscape
+    Smoothness*; MATH.md §8): one index ``j`` throughout, Euclidean norms, ":math:`\sigma_j^2` is the
+    variance".  Same evaluation as :func:`a_smooth_grad` with ``i = j``; readings: ``σ_j²`` the
+    variance of the batch ``y_j`` (literal: the batch being normalised) and of ``ŷ_j`` (= 1).
+    """
+    return _grad_readings(stated, fast, seed, (
+        ("σ_j² = the variance of the batch y_j (as printed, i = j)", "same", _std_of_y),
+        ("σ_j² = the variance of ŷ_j (= 1)", "same", _std_of_yhat)))
+
+
+@lru_cache(maxsize=4)
+def _hess_terms(fast: bool, seed: int) -> tuple:
+    """``(label, p, terms)``: :func:`bntheory.smoothness.hess_bound_terms` (exact and finite-difference
+    HVPs along ``v = ∇_y L̂``) at every batch of :func:`_feature_pairs`, computed once."""
+    return tuple((label, p, sm.hess_bound_terms(p)) for label, p, _ in _feature_pairs(fast, seed))
+
+
+def _hess_rows(stated, sigma, fast: bool, seed: int) -> list[dict]:
+    """Both sides of a printed Hessian bound along ``v = ∇_y L̂`` at every batch of :func:`_hess_terms`.
+
+    ``stated(q)`` returns ``(lhs, rhs)`` from the quadratic forms ``q.v_hvp`` (:math:`v^\top\nabla_y^2\hat L\,v`,
+    by the finite-difference HVP) and ``q.vHv`` (:math:`v^\top\nabla_z^2\ell\,v`, the network without
+    BN), ``q.g_yhat`` (:math:`\langle g,\hat y\rangle`), ``q.v_sq`` (:math:`\|v\|^2`), ``q.gamma``, ``q.m`` and
+    ``q.sigma = sigma(p)`` (the reading).  The scale is :attr:`~bntheory.smoothness.HessBoundTerms.rounding_scale`.
+    """
+    rows = []
+    for label, p, t in _hess_terms(fast, seed):
+        q = SimpleNamespace(v_hvp=t.lhs_fd, vHv=t.vHv, g_yhat=t.g_dot_yhat, v_sq=t.v_sq, gamma=p.gamma, m=p.m,
+                            sigma=sigma(p))
+        lhs, rhs = (float(v) for v in stated(q))
+        rows.append({"label": label, "y": p.y.tolist(), "gamma": p.gamma, "beta": p.beta, "sigma": q.sigma,
+                     "lhs": lhs, "rhs": rhs, "scale": t.rounding_scale, "lhs_exact_hvp": t.lhs})
+    return rows
+
+
+@claim("A-smooth-hess", "A", "Smoothness",
+       r"(\nabla_{y_j}\hat L)^T\frac{\partial\hat L}{\partial y_j\partial y_j}(\nabla_{y_j}\hat L)\le"
+       r"\frac{\gamma^2}{\sigma^2}\Big(\frac{\partial\hat L}{\partial y_j}\Big)^T\Big(\frac{\partial L}{\partial y_j\partial y_j}\Big)"
+       r"\Big(\frac{\partial\hat L}{\partial y_j}\Big)-\frac{\gamma}{m\sigma^2}\langle\nabla_{y_j}L,\hat y_j\rangle"
+       r"\Big\|\frac{\partial\hat L}{\partial y_j}\Big\|^2",
+       stated=lambda q: (q.v_hvp, q.gamma**2 / q.sigma**2 * q.vHv - q.gamma / (q.m * q.sigma**2) * q.g_yhat * q.v_sq),
+       variants=(lambda q: (q.v_hvp, q.gamma**2 / q.sigma**2 * q.vHv  # |correction|: weaker, true
+                            + abs(q.gamma / (q.m * q.sigma**2) * q.g_yhat) * q.v_sq),
+                 lambda q: (q.v_hvp, q.gamma**2 / q.sigma**2 * q.vHv  # the correction's 1/m dropped
+                            - q.gamma / q.sigma**2 * q.g_yhat * q.v_sq)))
+def a_smooth_hess(stated, *, fast: bool, seed: int):
+    r"""Santurkar et al.'s Hessian bound (Thm 4.2, first form) as article A prints it (*Smoothness*;
+    MATH.md §8), with finite-difference Hessian-vector products (CLAIMS.md).
+
+    Both sides of ``stated(q)`` (see :func:`_hess_rows`) along ``v = ∇_y L̂`` on the batches of
+    :func:`_feature_pairs`; "≤" up to ``FD_TOL = 1e-6`` of the terms' rounding scale (the
+    finite-difference HVP's error floor, :mod:`proofs_check.smoothness`).  The printed ``σ`` has no
+    index; readings: the std of the batch ``y_j`` (literal: the batch normalised) and ``σ_j`` as
+    article A defines it (the std of ``ŷ_j``, = 1).  The evidence gives the exact-HVP left side too.
+    """
+    note = "the printed left side exceeds the right side by {value:.3g} of the terms' scale (> {tol:g})"
+    readings = [_inequality_reading(name, _hess_rows(stated, sigma, fast, seed), smc.FD_TOL,
+                                    ("label", "y", "gamma", "beta", "sigma"), note)
+                for name, sigma in (("σ = std of the batch y_j (as printed)", _std_of_y),
+                                    ("σ = σ_j as article A defines it: std of ŷ_j (= 1)", _std_of_yhat))]
+    return Finding.from_readings(
+        readings, f"finite-difference HVP (relative step {sm.FD_REL_STEP:g}) along v = ∇_y L̂ on {readings[0][0].evidence['n_instances']} random "
+                  f"batches; ≤ up to {smc.FD_TOL:g} of (|curvature| + |correction|)·κ; max_ratio = max LHS/RHS")
