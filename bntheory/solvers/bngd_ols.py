@@ -289,8 +289,9 @@ def bngd_ols(problem, w0, a0: float, n_iter: int, *, eps, eps_a: float = 1.0, st
     ----------
     problem : OLSProblem, (S, u) pair or CaiOLS
         ``H = S``, ``g = −u`` (see :func:`cai_ols`).
-    w0 : array_like, shape (d,)
-        Start, ``w₀ ≠ 0``.
+    w0 : array_like, shape (d,) or (m, d)
+        Start, ``w₀ ≠ 0``; ``m`` rows run ``m`` independent BNGDs (one per entry of ``eps``, or all
+        with the same scalar ``eps``).
     a0 : float
         Start of the scale ``a``; ``a₀ = 0`` together with ``gᵀw₀ = 0`` is refused (a saddle the
         iteration never leaves).
@@ -331,35 +332,45 @@ def bngd_ols(problem, w0, a0: float, n_iter: int, *, eps, eps_a: float = 1.0, st
     >>> P = (np.diag([4.0, 1.0]), np.array([-2.0, -1.0]))
     >>> r = bngd_ols(P, [1.0, 0.0], 1.0, 200, eps=10.0)      # 20× past 2/λ_max = 0.5
     >>> bool(r.gap[-1] < 1e-12 * r.gap[0]), round(float(r.w_norm[-1] / r.w_norm[0]), 3)   # ‖w‖ grew
-    (True, 1.848)
+    (True, 5.48)
     """
     C = cai_ols(problem)
     eps, scalar = _steps(eps)
-    eps_a = _eps_a(eps_a, eps.size)
     n_iter = int_at_least("n_iter", n_iter, 0)
     a0 = finite_scalar("a0", a0)
-    w0 = _vector(C, "w0", w0)
-    nw = float(np.linalg.norm(w0))
-    if nw == 0.0:
+    W = as_finite_array("w0", w0)
+    if W.ndim not in (1, 2) or W.shape[-1] != C.d:
+        raise ShapeMismatchError(f"w0 must have shape (d,) or (m, d) with d = {C.d}, got {W.shape}")
+    if W.ndim == 2:
+        if eps.size not in (1, W.shape[0]):
+            raise ShapeMismatchError(f"w0 has {W.shape[0]} rows but eps has {eps.size} entries")
+        eps, scalar = np.broadcast_to(eps, (W.shape[0],)).copy(), False
+    W = np.array(np.broadcast_to(W, (eps.size, C.d)))
+    eps_a = _eps_a(eps_a, eps.size)
+    nw = np.linalg.norm(W, axis=1)
+    if np.any(nw == 0.0):
         raise DegenerateStartError("w0 = 0: the direction w/‖w‖_H is undefined")
-    gw = float(C.g @ w0)
-    if a0 == 0.0 and abs(gw) <= _SADDLE_RTOL * float(np.linalg.norm(C.g)) * nw:
-        raise DegenerateStartError(f"a0 = 0 and gᵀw0 = {gw:.3g} ≈ 0: (a0, w0) is a saddle of J and BNGD never moves")
+    gw = W @ C.g
+    saddle = np.abs(gw) <= _SADDLE_RTOL * float(np.linalg.norm(C.g)) * nw
+    if a0 == 0.0 and np.any(saddle):
+        raise DegenerateStartError(f"a0 = 0 and gᵀw0 = {gw[saddle][0]:.3g} ≈ 0: (a0, w0) is a saddle of J "
+                                   "and BNGD never moves")
     m = eps.size
-    W = np.tile(C.Q.T @ w0, (m, 1))
+    W = W @ C.Q
     a = np.full(m, a0)
     lam, gb = C.lam, C.gbar
     rec = {k: np.empty((n_iter + 1, m)) for k in ("a", "w_norm", "gap", "grad_w_norm", "grad_a")}
     Ws = np.empty((n_iter + 1, m, C.d)) if store_w else None
+    inv_lam = 1.0 / lam
     for k in range(n_iter + 1):
         Hw = W * lam
-        nH = np.sqrt(np.sum(W * Hw, axis=1))
+        nH = np.sqrt((W * Hw).sum(1))
         q = (W @ gb) / nH
         resid = gb - (q / nH)[:, None] * Hw       # g − q·Hw/‖w‖_H ; ∇_wJ = −(a/‖w‖_H)·resid
         grad_w = -(a / nH)[:, None] * resid
-        rec["a"][k], rec["w_norm"][k] = a, np.linalg.norm(W, axis=1)
-        rec["gap"][k] = 0.5 * (a - q) ** 2 + 0.5 * np.sum(resid * resid / lam, axis=1)
-        rec["grad_w_norm"][k], rec["grad_a"][k] = np.linalg.norm(grad_w, axis=1), a - q
+        rec["a"][k], rec["w_norm"][k] = a, np.sqrt((W * W).sum(1))
+        rec["gap"][k] = 0.5 * (a - q) ** 2 + 0.5 * ((resid * resid) @ inv_lam)
+        rec["grad_w_norm"][k], rec["grad_a"][k] = np.sqrt((grad_w * grad_w).sum(1)), a - q
         if store_w:
             Ws[k] = W
         if k == n_iter:
@@ -424,12 +435,13 @@ def gd_ols(problem, w_tilde0, n_iter: int, *, eps) -> SolverResult:
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(n_iter + 1):
             e = W - ub
-            gk = 0.5 * np.sum(lam * e * e, axis=1)
+            gk = 0.5 * ((e * e) @ lam)
             live = np.isfinite(gk)
-            gap[k] = np.where(live, gk, np.inf)
+            gap[k] = gk if live.all() else np.where(live, gk, np.inf)
             if k == n_iter:
                 break
-            W = np.where(live[:, None], W - eps[:, None] * (W * lam - gb), W)
+            step = W - eps[:, None] * (W * lam - gb)
+            W = step if live.all() else np.where(live[:, None], step, W)
     inf = np.isinf(gap)
     div = np.where(inf.any(axis=0), np.argmax(inf, axis=0), -1)
     X = W @ C.Q.T
