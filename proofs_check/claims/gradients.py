@@ -16,10 +16,12 @@ from functools import lru_cache
 from types import SimpleNamespace
 
 import numpy as np
+import sympy as sp
 
 from bntheory import smoothness as sm
 from bntheory.batchnorm import batchnorm_backward, batchnorm_forward
 from bntheory.scale_invariance import bn_layer
+from bntheory.symbolic.verify import verify_identity
 from proofs_check import smoothness as smc
 
 from .core import Counterexample, Finding, claim, literal_reading
@@ -298,7 +300,8 @@ def b_decouple(stated, *, fast: bool, seed: int):
 # --------------------------------------------------------------------------------------------
 
 
-def _inequality_reading(name: str, rows: list[dict], tol: float, instance: tuple, note: str, **evidence):
+def _inequality_reading(name: str, rows: list[dict], tol: float, instance: tuple, note: str, *,
+                        sides: tuple = ("lhs", "rhs"), **evidence):
     """One reading of a printed ``lhs ≤ rhs``: holds when every ``(lhs − rhs)/scale ≤ tol``.
 
     ``scale`` is the size of the terms that cancel in the true identity (float rounding is relative
@@ -310,7 +313,7 @@ def _inequality_reading(name: str, rows: list[dict], tol: float, instance: tuple
     ratios = [row["lhs"] / row["rhs"] for row in rows if row["rhs"] > 0]
     gaps_over_rhs = [abs(row["lhs"] - row["rhs"]) / row["rhs"] for row in rows if row["rhs"] > 0]
     return _battery_reading(
-        name, rows, "excess", tol, instance, ("lhs", "rhs"), note,
+        name, rows, "excess", tol, instance, sides, note,
         max_ratio=max(ratios) if ratios else None, n_rhs_not_positive=len(rows) - len(ratios),
         equality=bool(max(abs(row["excess"]) for row in rows) <= tol),
         max_abs_gap_over_rhs=max(gaps_over_rhs) if gaps_over_rhs else None, **evidence)
@@ -476,3 +479,187 @@ def a_smooth_hess(stated, *, fast: bool, seed: int):
     return Finding.from_readings(
         readings, f"finite-difference HVP (relative step {sm.FD_REL_STEP:g}) along v = ∇_y L̂ on {readings[0][0].evidence['n_instances']} random "
                   f"batches; ≤ up to {smc.FD_TOL:g} of (|curvature| + |correction|)·κ; max_ratio = max LHS/RHS")
+
+
+@lru_cache(maxsize=4)
+def _weight_units(fast: bool, seed: int) -> tuple:
+    """``(label, (w, X, γ, β, loss), c*, loss scales)``: one BN unit ``y = wᵀX`` per batch of
+    :func:`proofs_check.smoothness.battery` (``d = 4``), the loss scale ``c*`` at which the printed
+    Thm 4.4 changes verdict (:func:`bntheory.smoothness.printed_weight_flip_scale`) and the scales
+    ``(10⁻³c*, c*/2, 1, 2c*)`` at which every statement is evaluated."""
+    out = []
+    for label, unit in smc.battery(seed, "claims.smoothness.weight", fast, d=4):
+        c_star = sm.printed_weight_flip_scale(sm.printed_weight_terms(*unit))
+        out.append((label, unit, c_star, (1e-3 * c_star, c_star / 2, 1.0, 2 * c_star)))
+    return tuple(out)
+
+
+def _weight_rows(stated, sigma_j, fast: bool, seed: int) -> list[dict]:
+    """Both sides of a printed weight bound at every unit of :func:`_weight_units` and loss scale ``c``.
+
+    ``stated(q)`` returns ``(lhs, rhs)`` from the printed terms of
+    :func:`bntheory.smoothness.printed_weight_terms` at the scaled loss ``cℓ`` (read at one batch
+    ``X``, ``λ = ‖X‖_op``): ``q.g_hat`` (:math:`\\hat g_j = \\|\\nabla_w\\hat L\\|^2`), ``q.g_j``
+    (:math:`\\|\\nabla_w L\\|^2`), ``q.mu_g``, ``q.lam``, ``q.corr`` (:math:`\\langle g,\\hat y\\rangle`), ``q.m``,
+    ``q.gamma``, ``q.sigma_j = sigma_j(p)`` (the reading), and from the BN point: ``q.g``, ``q.yhat``,
+    ``q.sigma_y`` (the batch std of ``y``).  The scale is ``λ²(γ²/σ_y²)‖g‖²``.  Every row carries the
+    unit's sides at all its loss scales.
+    """
+    rows = []
+    for label, (w, X, gamma, beta, loss), c_star, scales in _weight_units(fast, seed):
+        unit_rows = []
+        for c in scales:
+            t = sm.printed_weight_terms(w, X, gamma, beta, loss.scaled(c))
+            p = sm.bn_point(w @ X, gamma, beta, loss.scaled(c))
+            q = SimpleNamespace(g_hat=t.g_hat, g_j=t.g_j, mu_g=t.mu_g, lam=t.lam, corr=t.corr, m=t.m, gamma=gamma,
+                                sigma_j=sigma_j(p), g=p.g, yhat=p.y_hat, sigma_y=p.sigma)
+            lhs, rhs = (float(v) for v in stated(q))
+            unit_rows.append({"label": label, "loss_scale": c, "c_star": c_star, "w": w.tolist(), "X": X.tolist(),
+                              "gamma": gamma, "beta": beta, "g": p.g.tolist(), "lhs": lhs, "rhs": rhs,
+                              "scale": t.lam**2 * sm.grad_bound_terms(p).scale})
+        sides = [{"loss_scale": r["loss_scale"], "lhs": r["lhs"], "rhs": r["rhs"], "holds": r["lhs"] <= r["rhs"]}
+                 for r in unit_rows]
+        rows += [{**r, "sides_by_loss_scale": sides} for r in unit_rows]
+    return rows
+
+
+@claim("A-smooth-weight", "A", "Smoothness",
+       r"\hat g_j\le\frac{\gamma^2}{\sigma_j^2}\big(g_j^2-m\mu_{g_j}^2-\lambda^2\langle\nabla_{y_j}L,\hat y_j\rangle^2\big),\ "
+       r"g_j=\max_{\|X\|\le\lambda}\|\nabla_W L\|^2,\ \hat g_j=\max_{\|X\|\le\lambda}\|\nabla_W\hat L\|^2",
+       stated=lambda q: (q.g_hat, q.gamma**2 / q.sigma_j**2 * (q.g_j**2 - q.m * q.mu_g**2 - q.lam**2 * q.corr**2)),
+       variants=(lambda q: (q.g_hat, q.lam**2 * q.gamma**2 / q.sigma_y**2 * (q.g @ q.g)),  # weaker, true
+                 lambda q: (q.g_hat, q.gamma**2 / q.sigma_y**2 * (  # the ‖X‖²_op factor dropped
+                     q.g @ q.g - q.g.sum() ** 2 / q.m - (q.g @ q.yhat) ** 2 / q.m))),
+       corrected=(r"\|\nabla_{w_j}\hat L\|^2\le\|X\|_{op}^2\frac{\gamma^2}{\sigma_j^2}\Big(\|g\|^2-\frac1m\langle1,g\rangle^2"
+                  r"-\frac1m\langle g,\hat y_j\rangle^2\Big),\ g=\nabla_{y_j}L,\ \sigma_j\text{ the std of the batch }y_j"
+                  r"\ (\text{per batch }X)",
+                  lambda q: (q.g_hat, q.lam**2 * q.gamma**2 / q.sigma_y**2 * (
+                      q.g @ q.g - q.g.sum() ** 2 / q.m - (q.g @ q.yhat) ** 2 / q.m))))
+def a_smooth_weight(stated, *, fast: bool, seed: int):
+    r"""Santurkar et al.'s weight-space bound (Thm 4.4) as article A prints it (*Smoothness*; MATH.md §8).
+
+    ``g_j`` is already a squared norm, so the printed right-hand side mixes ``c⁴`` (``g_j²``) and
+    ``c²`` terms under a change of the loss's unit ``ℓ → cℓ``, while ``ĝ_j`` scales as ``c²``: a
+    statement about gradients must hold at every loss scale.  Both sides of ``stated(q)`` (see
+    :func:`_weight_rows`) at the scales ``(10⁻³c*, c*/2, 1, 2c*)`` of every unit of
+    :func:`_weight_units`, "≤" up to ``1e-12`` of ``λ²(γ²/σ²)‖g‖²``.  The maxima over
+    ``‖X‖ ≤ λ`` are read at one batch ``X`` with ``λ = ‖X‖_op``.  Readings of ``σ_j``: as article A
+    defines it (the std of ``ŷ_j``, = 1; literal) and the std of the batch ``y_j``.
+    """
+    note = ("the printed left side exceeds the right side by {value:.3g} of λ²(γ²/σ²)‖g‖² (> {tol:g}); "
+            "under ℓ → cℓ the two sides scale differently (c² against c⁴ and c²)")
+    readings = [_inequality_reading(name, _weight_rows(stated, sigma_j, fast, seed), smc.EXACT_TOL,
+                                    ("label", "loss_scale", "c_star", "w", "X", "gamma", "beta", "g"), note,
+                                    sides=("lhs", "rhs", "sides_by_loss_scale"))
+                for name, sigma_j in (("σ_j as article A defines it: std of ŷ_j (= 1)", _std_of_yhat),
+                                      ("σ_j = std of the batch y_j (Santurkar et al.)", _std_of_y))]
+    n_units = len(_weight_units(fast, seed))
+    return Finding.from_readings(
+        readings, f"{n_units} BN units y = wᵀX (d = 4) × 4 loss scales ℓ → cℓ around the printed form's flip scale c*; "
+                  f"maxima over ‖X‖ ≤ λ read at one X, λ = ‖X‖_op; ≤ up to {smc.EXACT_TOL:g}·λ²(γ²/σ²)‖g‖²")
+
+
+#: Scale of the BN optimum ``cW*`` used when ``⟨W₀,W*⟩ ≤ 0``: every ``c > 0`` is farther from ``W₀``
+#: than ``‖W₀‖`` (the infimum, approached as ``c → 0⁺``); this one is within 1e-6 of it.
+_SMALL_SCALE = 1e-6
+#: Explicit dimension of the symbolic check of the initialisation identity.
+_INIT_DIM = 3
+
+
+def _init_pairs(fast: bool, seed: int) -> list:
+    """``(W₀, W*)`` of shapes ``(5,), (2, 3), (4, 4)``, half with ``⟨W₀,W*⟩ > 0`` and half with ``< 0``."""
+    rng = np.random.default_rng(seed)
+    n = 12 if fast else 40
+    shapes = ((5,), (2, 3), (4, 4))
+    out = []
+    for k in range(n):
+        W0, Ws = rng.normal(size=shapes[k % 3]), rng.normal(size=shapes[k % 3])
+        out.append((W0, Ws if (np.sum(W0 * Ws) > 0) == (k % 2 == 0) else -Ws))
+    return out
+
+
+def _init_rows(sides, condition, optimum, fast: bool, seed: int) -> tuple[list[dict], int]:
+    """Both sides of a printed initialisation bound at every pair of :func:`_init_pairs` where
+    ``condition`` (if any) holds, and the number of pairs it excludes.
+
+    ``sides(q)`` returns ``(lhs, rhs)`` from ``q.W0``, ``q.W_star``, ``q.W_hat`` (the BN optimum
+    ``optimum(terms)·W*``) and ``q.dot`` (the Frobenius inner product); ``condition(q)`` may use
+    ``q.inner = ⟨W₀,W*⟩``.  The scale is ``‖W₀‖² + ‖W*‖²`` (:func:`bntheory.smoothness.init_terms`).
+    """
+    rows, excluded = [], 0
+    for W0, Ws in _init_pairs(fast, seed):
+        t = sm.init_terms(W0, Ws)
+        c = optimum(t)
+        q = SimpleNamespace(W0=W0, W_star=Ws, W_hat=c * Ws, inner=t.inner, dot=lambda a, b: float(np.sum(a * b)))
+        if condition is not None and not condition(q):
+            excluded += 1
+            continue
+        lhs, rhs = (float(v) for v in sides(q))
+        rows.append({"W0": W0.tolist(), "W_star": Ws.tolist(), "inner": t.inner, "c_hat": c, "lhs": lhs, "rhs": rhs,
+                     "scale": t.norm_scale})
+    return rows, excluded
+
+
+def _line_identity(sides, seed: int) -> dict:
+    """The ladder on ``lhs = rhs`` at ``Ŵ* = c*W*``, ``c* = ⟨W₀,W*⟩/‖W*‖²`` (the closest point of the line
+    through ``W*``), for symbolic ``W₀, W* ∈ ℝ³``: the printed right-hand side *is* ``min_c‖W₀ − cW*‖²``."""
+    W0 = sp.Matrix(sp.symbols(f"a1:{_INIT_DIM + 1}", real=True))
+    Ws = sp.Matrix(sp.symbols(f"b1:{_INIT_DIM + 1}", real=True))
+
+    def dot(a, b):
+        return (a.T * b)[0, 0]
+
+    q = SimpleNamespace(W0=W0, W_star=Ws, W_hat=dot(W0, Ws) / dot(Ws, Ws) * Ws, dot=dot)
+    lhs, rhs = sides(q)
+    v = verify_identity(lhs, rhs, points=4, seed=seed, condition=lambda pt: any(pt[s] != 0 for s in Ws))
+    return {k: val for k, val in v.as_dict().items() if k != "seconds"}
+
+
+def _printed_init(q):
+    """Lemma 4.5 as article A prints it: ``(‖W₀ − Ŵ*‖², ‖W₀ − W*‖² − (‖W*‖² − ⟨W*,W₀⟩)²/‖W*‖²)``."""
+    d = q.W0 - q.W_star
+    return (q.dot(q.W0 - q.W_hat, q.W0 - q.W_hat),
+            q.dot(d, d) - (q.dot(q.W_star, q.W_star) - q.dot(q.W_star, q.W0)) ** 2 / q.dot(q.W_star, q.W_star))
+
+
+@claim("A-smooth-init", "A", "Smoothness",
+       r"\|W_0-\hat W^*\|^2\le\|W_0-W^*\|^2-\frac{1}{\|W^*\|^2}\big(\|W^*\|^2-\langle W^*,W_0\rangle\big)^2",
+       stated=(None, _printed_init),
+       variants=((lambda q: q.inner > 0,  # the closed form min_c‖W₀ − cW*‖², with the sign condition: true
+                  lambda q: (q.dot(q.W0 - q.W_hat, q.W0 - q.W_hat),
+                             q.dot(q.W0, q.W0) - q.dot(q.W0, q.W_star) ** 2 / q.dot(q.W_star, q.W_star))),
+                 (lambda q: q.inner > 0,  # the sign inside the square flipped: false
+                  lambda q: (q.dot(q.W0 - q.W_hat, q.W0 - q.W_hat),
+                             q.dot(q.W0 - q.W_star, q.W0 - q.W_star)
+                             - (q.dot(q.W_star, q.W_star) + q.dot(q.W_star, q.W0)) ** 2 / q.dot(q.W_star, q.W_star)))),
+       corrected=(r"\text{if }\langle W_0,W^*\rangle>0:\ \|W_0-\hat W^*\|^2=\|W_0-W^*\|^2"
+                  r"-\frac{1}{\|W^*\|^2}\big(\|W^*\|^2-\langle W^*,W_0\rangle\big)^2=\min_c\|W_0-cW^*\|^2",
+                  (lambda q: q.inner > 0, _printed_init)))
+def a_smooth_init(stated, *, fast: bool, seed: int):
+    r"""Santurkar et al.'s initialisation inequality (Lemma 4.5) as article A prints it (*Smoothness*;
+    MATH.md §8: the right-hand side is :math:`\min_c\|W_0 - cW^*\|^2`, needs :math:`\langle W_0,W^*\rangle > 0`).
+
+    ``stated = (condition, sides)`` (``condition`` ``None``: no hypothesis, as printed).  The BN
+    network's optima through ``W*`` are ``{cW*: c > 0}`` (BN is invariant under positive scaling
+    only, MATH.md §1.3).  Numerically, both sides on random pairs (:func:`_init_pairs`), "≤" up to
+    ``1e-12·(‖W₀‖² + ‖W*‖²)``; readings of ``Ŵ*``: the closest BN optimum (literal: ``c*W*`` if
+    ``c* > 0``, else ``10⁻⁶W*`` — no closest one exists, every ``c > 0`` is farther than ``‖W₀‖``)
+    and the closest point of the whole line ``{cW*: c ∈ ℝ}``.  Symbolically (evidence), the ladder
+    on ``lhs = rhs`` at ``Ŵ* = c*W*`` (:func:`_line_identity`).
+    """
+    condition, sides = stated
+    optima = (("Ŵ* = the closest BN optimum cW*, c > 0 (as printed)",
+               lambda t: t.c_star if t.c_star > 0 else _SMALL_SCALE),
+              ("Ŵ* = the closest point c*W* of the line {cW*: c ∈ ℝ} (negative c is not a BN optimum)",
+               lambda t: t.c_star))
+    note = "the printed left side exceeds the right side by {value:.3g} of ‖W₀‖² + ‖W*‖² (> {tol:g})"
+    readings = []
+    for name, optimum in optima:
+        rows, excluded = _init_rows(sides, condition, optimum, fast, seed)
+        readings.append(_inequality_reading(name, rows, smc.INIT_TOL, ("W0", "W_star", "inner", "c_hat"), note,
+                                            n_excluded_by_condition=excluded))
+    identity = _line_identity(sides, seed)
+    return Finding.from_readings(
+        readings, f"{len(_init_pairs(fast, seed))} random (W₀, W*) with ⟨W₀,W*⟩ of both signs, ≤ up to "
+                  f"{smc.INIT_TOL:g}·(‖W₀‖² + ‖W*‖²); equality at c*W*: {identity['status']} (SymPy, d = {_INIT_DIM})",
+        {"equality_at_line_optimum": identity})
