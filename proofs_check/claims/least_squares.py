@@ -307,3 +307,387 @@ def a_ols_rho(stated, *, fast: bool, seed: int):
     lit = readings[0][0].evidence
     return Finding.from_readings(readings, f"d2/dgamma2 and the minimum over gamma: convexity {lit['convexity']}",
                                  {"rho_claimed": str(rho_w)})
+
+
+# --------------------------------------------------------------------------------------------
+# Shared evidence of the numerical claims
+# --------------------------------------------------------------------------------------------
+
+
+def _battery_finding(rows: list[dict], failed: Counterexample | None, method: str, evidence: dict) -> Finding:
+    """A numerical claim decided on a battery: its first counterexample, or the maximum ratio over it."""
+    ratios = [r["max_ratio"] for r in rows if isinstance(r.get("max_ratio"), float)]
+    ev = {"n_instances": len(rows), "max_ratio": max(ratios) if ratios else None, **evidence, "instances": rows}
+    if failed is not None:
+        return Finding.counterexample(method, failed, ev)
+    return Finding.confirmed(f"{method}; max ratio {ev['max_ratio']:.6g} over {len(rows)} instances, "
+                             f"floor {evidence['floor']}", ev)
+
+
+def _violation(c, label: str, instance: dict, measured: str, bound: str, note: str) -> Counterexample:
+    """The first violation of a :class:`~bntheory.rates.RateCheck` as a :class:`Counterexample`."""
+    t, m, b = c.first_violation
+    return Counterexample({"instance": label, **instance, "t": int(t)}, {measured: float(m), bound: float(b)}, note)
+
+
+# --------------------------------------------------------------------------------------------
+# A-rayleigh (MATH.md §3.1)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RayleighRate:
+    """The Rayleigh-quotient lemma as stated: ``ε(w_{t+1}) ≤ σ^{exponent(t)} ε(w_t)``.
+
+    ``ε(w) = (λ₁ − ρ̃(w))/(ρ̃(w) − λ₂)`` and ``σ = sigma(λ₁, λ₂, λ_min, μ, L)`` with ``λ₁ ≥ λ₂ ≥ … ≥
+    λ_min`` the eigenvalues of ``B`` (``spectrum = "B"``) or of the pencil ``(B, A)``
+    (``"pencil"``), ``μ = λ_min(A)``, ``L = λ_max(A)``.  The article's ``ρ(w_{t+1} − λ₂)`` is read
+    as ``ρ(w_{t+1}) − λ₂`` throughout.
+    """
+
+    spectrum: str
+    sigma: Callable
+    exponent: Callable
+
+
+#: Start of the tight OLS pencil (MATH.md §9.3): S = diag(10, 1), u = (√5, 0), as in ``ols.rate.tight``.
+_TIGHT_W0 = (1.0, 0.1)
+
+
+@lru_cache(maxsize=4)
+def _pencil_runs(seed: int, fast: bool) -> tuple:
+    """``(label, instance, B, A, pencil-ascent run)``: the tight OLS pencil ``(uuᵀ, S)``, then random pencils.
+
+    Random pencils (:func:`proofs_check._instances.random_pencil`, d ∈ {3, 5, 10}) start at the
+    top pencil eigenvector plus 30 % Gaussian noise; 6 pencils and 40 steps (``fast``: 2, 30).
+    """
+    n, steps = (2, 30) if fast else (6, 40)
+    P = tight_problem("ols", 10.0)
+    out = [("tight OLS pencil (uu^T, S)", {"problem": "tight_problem('ols', 10): S = diag(10, 1), u = (sqrt 5, 0)",
+                                           "w0": list(_TIGHT_W0)},
+            np.outer(P.u, P.u), P.S, pencil_ascent(np.outer(P.u, P.u), P.S, _TIGHT_W0, steps))]
+    for k in range(n):
+        gen = I.rng(seed, "claims.A-rayleigh", k)
+        d = (3, 5, 10)[k % 3]
+        B, A = I.random_pencil(d, gen)
+        v = scipy.linalg.eigh(B, A)[1][:, -1]
+        w0 = v + 0.3 * np.linalg.norm(v) * gen.standard_normal(d)
+        out.append((f"random pencil {k}", {"seed": seed, "tag": "claims.A-rayleigh", "k": k, "d": d},
+                    B, A, pencil_ascent(B, A, w0, steps)))
+    return tuple(out)
+
+
+def _lemma_check(rule: RayleighRate, B, A, run):
+    """The stated per-step bound along one pencil-ascent run, where ``λ₂ < ρ̃(w_t) < λ₁`` (MATH.md §3.1, §9.1)."""
+    lam = run.pencil_eigenvalues if rule.spectrum == "pencil" else np.linalg.eigvalsh(B)[::-1]
+    l1, l2 = float(lam[0]), float(lam[1])
+    sigma = rule.sigma(l1, l2, float(lam[-1]), run.mu, run.L)
+    rt = run.rho_tilde
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eps = (l1 - rt) / (rt - l2)
+    t = np.arange(rt.size - 1)
+    applies = (rt[:-1] > l2) & (rt[:-1] < l1)
+    bound = np.where(applies, sigma ** np.broadcast_to(rule.exponent(t), t.shape) * eps[:-1], np.nan)
+    return check_rate(eps[1:], bound, scale=(abs(l1) + abs(l2)) / (l1 - l2), name="Rayleigh lemma"), sigma
+
+
+def _lemma_reading(rule: RayleighRate, runs) -> tuple[bool, dict, Counterexample | None]:
+    """One reading of A-rayleigh on the pencil battery: ``(holds, evidence, counterexample)``."""
+    rows, failed = [], None
+    for label, inst, B, A, run in runs:
+        c, sigma = _lemma_check(rule, B, A, run)
+        rows.append({"instance": label, "sigma": json_number(sigma), "max_ratio": json_number(c.max_ratio),
+                     "n_compared": int(c.n_compared)})
+        if failed is None and not c.holds:
+            failed = _violation(c, label, {**inst, "sigma": json_number(sigma)}, "eps(w_{t+1})",
+                                "sigma^exponent(t) eps(w_t)", "the stated per-step bound is violated at step t")
+    compared = sum(r["n_compared"] >= 1 for r in rows)
+    holds = failed is None and 2 * compared >= len(rows)
+    ratios = [r["max_ratio"] for r in rows if isinstance(r["max_ratio"], float)]
+    return holds, {"max_ratio": max(ratios) if ratios else None, "n_instances": len(rows),
+                   "n_compared": compared, "floor": "1e-7 (|l1| + |l2|)/(l1 - l2)", "instances": rows}, failed
+
+
+def _seed_sigma(l1, l2, lmin, mu, L):
+    return 1 - (l1 - l2) / (l1 - lmin)
+
+
+def _lemma_sigma(l1, l2, lmin, mu, L):
+    return 1 - (mu / L) * (l1 - l2) / (l1 - lmin)
+
+
+@claim("A-rayleigh", "A", "Least-square problem",
+       r"\frac{\lambda_1-\rho(w_{t+1})}{\rho(w_{t+1}-\lambda_2)}\le\Big(1-\frac{\lambda_1-\lambda_2}{\lambda_1-\lambda_{min}}"
+       r"\Big)^{2t}\frac{\lambda_1-\rho(w_t)}{\rho(w_t)-\lambda_2},\ \lambda\text{'s the eigenvalues of }B",
+       stated=RayleighRate("B", _seed_sigma, lambda t: 2 * t),
+       variants=(RayleighRate("pencil", _lemma_sigma, lambda t: 1),       # σ per step: weaker than σ², true
+                 RayleighRate("pencil", _seed_sigma, lambda t: 2)),       # no μ/L (the catalog's control): false
+       corrected=(r"\frac{\lambda_1-\tilde\rho(w_{t+1})}{\tilde\rho(w_{t+1})-\lambda_2}\le\sigma^2"
+                  r"\frac{\lambda_1-\tilde\rho(w_t)}{\tilde\rho(w_t)-\lambda_2},\ \sigma=1-\frac{\mu}{L}"
+                  r"\frac{\lambda_1-\lambda_2}{\lambda_1-\lambda_{min}},\ \lambda\text{'s the eigenvalues of the pencil }(B,A)",
+                  RayleighRate("pencil", _lemma_sigma, lambda t: 2)))
+def a_rayleigh(stated, *, fast: bool, seed: int):
+    """The generalised Rayleigh-quotient lemma (MATH.md §3.1; article A, *Least-square problem*).
+
+    ``stated`` is a :class:`RayleighRate`, evaluated on pencil-ascent runs
+    (:func:`bntheory.solvers.rayleigh.pencil_ascent`, step ``η = wᵀAw/(2L(ρ̃(w) − λ_min))``) of the
+    tight OLS pencil and random pencils (:func:`_pencil_runs`), at every step where
+    ``λ₂ < ρ̃(w_t) < λ₁`` above the floor ``1e-7(|λ₁|+|λ₂|)/(λ₁−λ₂)`` (MATH.md §9.1).  Readings:
+    (1) as encoded; (2) the λ's read as the eigenvalues of the pencil ``(B, A)`` (the lemma's λ for
+    ``ρ̃ = wᵀBw/wᵀAw``); (3) as (2) with the exponent read as one step's, ``exponent(1)``.
+    """
+    runs = _pencil_runs(seed, fast)
+    pencil = replace(stated, spectrum="pencil")
+    readings = [literal_reading(name, *_lemma_reading(rule, runs)) for name, rule in (
+        ("as printed (the encoding)", stated),
+        ("lambda's = eigenvalues of the pencil (B, A)", pencil),
+        ("pencil eigenvalues, exponent of one step", replace(pencil, exponent=lambda t, e=stated.exponent: e(1))))]
+    lit = readings[0][0].evidence
+    return Finding.from_readings(
+        readings, f"pencil ascent (eta = w^T A w / (2L(rho~ - lambda_min))), {lit['n_instances']} pencils, per step; "
+                  f"rho(w_{{t+1}} - lambda_2) read as rho(w_{{t+1}}) - lambda_2; max ratio "
+                  f"{lit['max_ratio']}, floor {lit['floor']}",
+        {"typo_reading": "rho(w_{t+1} - lambda_2) read as rho(w_{t+1}) - lambda_2 in every reading"})
+
+
+# --------------------------------------------------------------------------------------------
+# A-ols-rate, A-ols-faster (MATH.md §3)
+# --------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _ols_runs(seed: int, fast: bool) -> tuple:
+    """``(label, problem, Rayleigh-GD run)``: the tight case (MATH.md §9.3) and the ``ols.rate`` battery.
+
+    The battery's runs are :func:`proofs_check._instances.ols_battery_runs` (shared with the catalog);
+    the tight case is ``tight_problem('ols', 10)`` from ``w₀ = (1, 0.1)``, 80 steps.
+    """
+    P = tight_problem("ols", 10.0)
+    tight = ("tight case d=2 kappa=10 (u = top eigenvector)", P, rayleigh_gd(P, _TIGHT_W0, 80))
+    return (tight, *((I.ols_label(d, kappa, kind), P, r) for d, kappa, kind, P, r in I.ols_battery_runs(seed, fast)))
+
+
+def _instance(label: str, P, seed: int) -> dict:
+    """How to rebuild an instance of :func:`_ols_runs`."""
+    if label.startswith("tight"):
+        return {"problem": "tight_problem('ols', 10)", "w0": list(_TIGHT_W0)}
+    return {"battery": "proofs_check._instances.ols_battery_runs", "seed": seed, "mu": P.mu, "L": P.L}
+
+
+@claim("A-ols-rate", "A", "Least-square problem",
+       r"\eta_t=\frac{w_t^TSw_t}{2L|\rho(w_t)|}:\ \rho(w_t)-\rho(w^*)\le\Big(1-\frac{\mu}{L}\Big)^{2t}(\rho(w_0)-\rho(w^*))",
+       stated=2, variants=(1, 4))
+def a_ols_rate(stated, *, fast: bool, seed: int):
+    """The OLS theorem (MATH.md §3; article A, *Least-square problem*).
+
+    ``stated`` is the exponent factor ``p`` of the rate ``(1 − μ/L)^{p t}`` (the article: ``2``).
+    Evaluated by :func:`bntheory.bounds.ols_bound` on Rayleigh-GD runs with the article's step
+    (:func:`bntheory.solvers.rayleigh.rayleigh_gd`): the tight case and the ``ols.rate`` battery
+    (:func:`_ols_runs`), every iterate above ``1e-7|ρ*|`` compared.  Holds if the bound holds on
+    every instance and at least half are compared beyond ``t = 0``; max ratio over ``t ≥ 1``.
+    """
+    rows, failed = [], None
+    for label, P, r in _ols_runs(seed, fast):
+        c = bounds.ols_bound(P, r, power=stated).check()
+        rows.append({"instance": label, "max_ratio": json_number(c.max_ratio_after_start),
+                     "n_compared": int(c.n_compared)})
+        if failed is None and not c.holds:
+            failed = _violation(c, label, _instance(label, P, seed), "rho(w_t) - rho*",
+                                f"(1 - mu/L)^({stated}t) (rho(w_0) - rho*)", "the stated rate is violated at t")
+    if failed is None and 2 * sum(r["n_compared"] >= 2 for r in rows) < len(rows):
+        failed = Counterexample({"battery": "too few instances above the floor"},
+                                {"n_compared_beyond_t0": sum(r["n_compared"] >= 2 for r in rows), "n": len(rows)},
+                                "nothing to decide on")
+    return _battery_finding(rows, failed, f"Rayleigh-GD with the article's step, bound (1-mu/L)^({stated}t)",
+                            {"floor": "1e-7 |rho*|"})
+
+
+def _decay(label: str, P, run, seed: int, k: int) -> dict:
+    """BN (Rayleigh-GD) and plain GD (step ``1/(2L)``, 60 steps) on one OLS instance (MATH.md §3).
+
+    ``*_linear``: the decay is certified linear — the bound ``(1 − μ/L)^{2t}`` (rate ``< 1``) holds at
+    every iterate above the floor, at least two compared; ``*_rate``: fitted per-step factor.
+    """
+    bn = bounds.ols_bound(P, run).check()
+    gd_run = gd(P, I.rng(seed, "claims.A-ols-faster", k).standard_normal(P.d), 60, diagnostics=False)
+    g = bounds.gd_ols_bound(P, gd_run).check()
+    q = (1.0 - P.mu / P.L) ** 2
+    return {"instance": label, "q=(1-mu/L)^2": q,
+            "bn_linear": bool(bn.holds and bn.n_compared >= 2 and q < 1), "bn_rate": json_number(bn.fitted_rate),
+            "gd_linear": bool(g.holds and g.n_compared >= 2 and q < 1), "gd_rate": json_number(g.fitted_rate),
+            "gd_max_ratio": json_number(g.max_ratio_after_start)}
+
+
+@claim("A-ols-faster", "A", "Least-square problem",
+       r"\text{BN on OLS converges linearly, faster than the regular gradient descent with only sub-linear convergence}",
+       stated=lambda m: m["bn_linear"] and not m["gd_linear"],
+       variants=(lambda m: m["gd_linear"] and m["gd_rate"] < 1,   # plain GD converges linearly: true
+                 lambda m: not m["gd_linear"]),                   # plain GD is sub-linear: false
+       corrected=(r"\text{BN-GD and plain GD (step }1/(2L)\text{) both converge linearly on OLS, at the same rate "
+                  r"order }(1-\mu/L)^{2t}",
+                  lambda m: m["bn_linear"] and m["gd_linear"]))
+def a_ols_faster(stated, *, fast: bool, seed: int):
+    """"Linear with BN, sub-linear without" on OLS (MATH.md §3 "Comparison"; article A, *Least-square problem*).
+
+    ``stated`` is a predicate on the measured decays of one instance (:func:`_decay`): BN
+    (Rayleigh-GD, the OLS theorem) and plain GD on the convex ``f_OLS(w̃)`` with step ``1/(2L)``
+    on the same instances (:func:`_ols_runs`).  A statement about OLS in general: it holds if the
+    predicate holds on every instance; the first instance where it fails refutes it.
+    """
+    runs = _ols_runs(seed, fast)
+    rows = [_decay(label, P, r, seed, k) for k, (label, P, r) in enumerate(runs)]
+    k = next((k for k, m in enumerate(rows) if not stated(m)), None)
+    method = f"Rayleigh-GD vs GD step 1/(2L) (60 steps) on {len(rows)} OLS instances, floor 1e-7 scale"
+    ev = {"n_instances": len(rows), "floor": "1e-7 max(|f*|, f(w~0) - f*) (GD), 1e-7 |rho*| (BN)",
+          "max_gd_rate": json_number(max(float(m["gd_rate"]) for m in rows)), "instances": rows}
+    if k is None:
+        return Finding.confirmed(method + f"; predicate true on all {len(rows)} instances", ev)
+    label, P, _ = runs[k]
+    bad = rows[k]
+    return Finding.counterexample(method, Counterexample(
+        {"instance": label, **_instance(label, P, seed), "gd_start": f"I.rng({seed}, 'claims.A-ols-faster', {k})"},
+        {"claimed": "predicate true", **{key: bad[key] for key in (
+            "bn_linear", "gd_linear", "gd_rate", "q=(1-mu/L)^2", "gd_max_ratio")}},
+        "on this instance plain GD's gap stays below (1-mu/L)^{2t} times its start: linear, not sub-linear"
+        if bad["gd_linear"] else "the predicate fails on this instance"), ev)
+
+
+# --------------------------------------------------------------------------------------------
+# B-ols-kappa (MATH.md §8, Cai et al.)
+# --------------------------------------------------------------------------------------------
+
+#: Exact Gram matrices of the standardisation battery: κ increases (κ = 10 → 7 + 2√6), is
+#: unchanged (equal diagonal), decreases (badly scaled features).
+_GRAMS = (((2, 2, 2), (2, 5, 4), (2, 4, 5)),
+          ((2, 1, 0), (1, 2, 1), (0, 1, 2)),
+          ((10000, 50, 1), (50, 1, 0), (1, 0, 1)))
+
+#: Fit precision granted to a measured rate (either way) when it is compared with a claimed one.
+_RATE_TOL = 1e-3
+
+
+def _kappa(M) -> sp.Expr:
+    """``λ_max/λ_min`` of a rational matrix similar to a symmetric one, exactly (real roots of its characteristic polynomial)."""
+    roots = sp.Poly(M.charpoly().as_expr()).real_roots()
+    return sp.nsimplify(sp.radsimp(max(roots) / min(roots)))
+
+
+def _conditioning(S) -> dict:
+    """``κ(S)``, ``κ`` of the standardised Gram matrix ``D^{-1/2} S D^{-1/2}`` (``D = diag S``) and ``κ(D)``, in mpmath (50 digits)."""
+    import mpmath
+
+    with mpmath.workdps(50):
+        M = mpmath.matrix([[mpmath.mpf(x) for x in row] for row in np.asarray(S, dtype=float).tolist()])
+        dg = [M[i, i] for i in range(M.rows)]
+        C = mpmath.matrix(M.rows, M.cols)
+        for i in range(M.rows):
+            for j in range(M.cols):
+                C[i, j] = M[i, j] / mpmath.sqrt(dg[i] * dg[j])
+        ev, evc = mpmath.eigsy(M, eigvals_only=True), mpmath.eigsy(C, eigvals_only=True)
+        k_S, k_std = max(ev) / min(ev), max(evc) / min(evc)
+        return {"d": M.rows, "kappa": k_S, "kappa_std": k_std, "kappa_D": max(dg) / min(dg)}
+
+
+def _gram_battery(seed: int, fast: bool) -> list[tuple[str, np.ndarray]]:
+    """The exact matrices :data:`_GRAMS` and random integer SPD ``M Mᵀ + I`` (3 × 3, entries of ``M`` in
+    ``[−3, 3]``; 6, ``fast``: 2)."""
+    gen = I.rng(seed, "claims.B-ols-kappa.gram")
+    rand = [m @ m.T + np.eye(3, dtype=int) for m in gen.integers(-3, 4, size=(2 if fast else 6, 3, 3))]
+    return [(f"gram {k}", np.array(S, dtype=int)) for k, S in enumerate((*_GRAMS, *rand))]
+
+
+def _part_a(relation, grams) -> tuple[list, Counterexample | None]:
+    """``relation(κ(S), κ_std, κ(D), d)`` on every Gram matrix; the first failure rechecked exactly."""
+    rows, cex = [], None
+    for label, S in grams:
+        k = _conditioning(S)
+        ok = bool(relation(k["kappa"], k["kappa_std"], k["kappa_D"], k["d"]))
+        rows.append({"gram": label, "S": S.tolist(), "holds": ok, **{n: float(v) for n, v in k.items()}})
+        if cex is None and not ok:
+            Sx = sp.Matrix(S.shape[0], S.shape[1], lambda i, j: sp.Rational(S[i, j].item()))
+            exact = {"kappa(S)": _kappa(Sx), "kappa(D^-1/2 S D^-1/2)": _kappa(sp.diag(*Sx.diagonal()).inv() * Sx)}
+            cex = Counterexample({"S": S.tolist(), "standardised": "D^{-1/2} S D^{-1/2}, D = diag(S) (eigenvalues "
+                                                                   "of D^{-1} S)"},
+                                 {**{n: str(v) for n, v in exact.items()}, **{f"{n} (float)": float(v) for n, v in exact.items()}},
+                                 "standardising the features does not reduce the condition number of this Gram matrix")
+    return rows, cex
+
+
+def _cai_problems(seed: int, fast: bool) -> list[tuple[str, object]]:
+    """OLS instances for BN-GD: ``S = diag(1, 10, 100)`` (``κ_std = 1``) with solution ``(0.1, 1, 0.1)``,
+    and random instances (d = 5, κ = 100; 2, ``fast``: 1)."""
+    H = np.diag([1.0, 10.0, 100.0])
+    out = [("diag(1, 10, 100), solution (0.1, 1, 0.1)", OLSProblem(H, -H @ np.array([0.1, 1.0, 0.1])))]
+    for k in range(1 if fast else 2):
+        out.append((f"random d=5 kappa=100 #{k}", I.ols_instance(5, 100.0, I.rng(seed, "claims.B-ols-kappa", k))))
+    return out
+
+
+@lru_cache(maxsize=4)
+def _bn_rates(seed: int, fast: bool) -> tuple:
+    """BN-GD (Cai et al., :func:`bntheory.solvers.bngd_ols.bngd_ols`) on :func:`_cai_problems`.
+
+    600 steps from a Gaussian ``w₀``, ``a₀ = 0``, ``ε_a = 1``, ``ε`` on a log-grid ``1e-2 … 1e4`` (25
+    points); per run the per-step rate ``√(tail rate of the gap)`` (:func:`~bntheory.solvers.bngd_ols.convergence`).
+    Returns, per instance, the best measured rate over the grid with ``κ``, ``κ_std``, ``κ*``.
+    """
+    eps = np.logspace(-2.0, 4.0, 25)
+    out = []
+    for k, (label, P) in enumerate(_cai_problems(seed, fast)):
+        r = bngd_ols.bngd_ols(P, I.rng(seed, "claims.B-ols-kappa.w0", k).standard_normal(P.d), 0.0, 600,
+                              eps=eps, eps_a=1.0)
+        conv = bngd_ols.convergence(r.gap)
+        rate = np.where(conv["converged"], np.sqrt(conv["tail_rate"]), np.inf)
+        i = int(np.argmin(rate))
+        out.append({"instance": label, "kappa": float(r.kappa), "kappa_std": float(_conditioning(P.S)["kappa_std"]),
+                    "kappa_star": float(r.kappa_star), "rate": float(rate[i]), "rate_tol": _RATE_TOL,
+                    "eps_best": float(eps[i]), "predicted_rate_at_best": float(r.predicted_rate[i]),
+                    "optimal_rate_(k*-1)/(k*+1)": (r.kappa_star - 1) / (r.kappa_star + 1),
+                    "1-1/kappa_std": 1 - 1 / float(_conditioning(P.S)["kappa_std"]), "1-1/kappa*": 1 - 1 / r.kappa_star,
+                    "n_converged": int(np.sum(conv["converged"]))})
+    return tuple(out)
+
+
+@claim("B-ols-kappa", "B", "Least-Squares Optimization",
+       r"\text{standardising each feature reduces }\kappa\text{ of the Gram matrix};\ \text{GD with BN converges at }"
+       r"O\Big(1-\frac1\kappa\Big)",
+       stated=(lambda k, k_std, k_D, d: k_std < k,
+               lambda m: m["rate"] - m["rate_tol"] <= 1 - 1 / m["kappa_std"]),
+       variants=((lambda k, k_std, k_D, d: k_std <= d * k,                      # van der Sluis: true
+                  lambda m: m["rate"] < 1),                                     # BN-GD converges linearly: true
+                 (lambda k, k_std, k_D, d: k / k_D <= k_std <= d * k,
+                  lambda m: m["rate"] - m["rate_tol"] <= 1 - 1 / m["kappa_std"])),   # rate O(1 - 1/κ_std): false
+       corrected=(r"\frac{\kappa(S)}{\kappa(D)}\le\kappa(D^{-1/2}SD^{-1/2})\le d\,\kappa(S)\ \text{(it can increase or "
+                  r"decrease)};\ \text{BN-GD's rate is}\ \max|1-\hat\eta\lambda^*|\ge\frac{\kappa^*-1}{\kappa^*+1},"
+                  r"\ \kappa^*\le\kappa",
+                  (lambda k, k_std, k_D, d: k / k_D <= k_std <= d * k,
+                   lambda m: m["rate"] + m["rate_tol"] >= (m["kappa_star"] - 1) / (m["kappa_star"] + 1)
+                   and m["kappa_star"] <= m["kappa"] * (1 + 1e-12))))
+def b_ols_kappa(stated, *, fast: bool, seed: int):
+    """Standardisation and the condition number; BN-GD's rate on least squares (MATH.md §8; article B,
+    *Least-Squares Optimization*).
+
+    ``stated = (relation(κ(S), κ_std, κ(D), d), predicate(m))``, the conjunction of (a) a relation
+    between the condition numbers before and after standardising the features
+    (``κ_std = κ(D^{-1/2}SD^{-1/2})``), decided on every matrix of :func:`_gram_battery` and of the
+    BN-GD instances in 50-digit arithmetic, a failure rechecked exactly; (b) a predicate on BN-GD's
+    best measured rate over a step-size grid with ``κ``, ``κ_std``, ``κ*`` (:func:`_bn_rates`).
+    """
+    relation, predicate = stated
+    grams = _gram_battery(seed, fast) + [(m["instance"], P.S) for m, (_, P) in
+                                         zip(_bn_rates(seed, fast), _cai_problems(seed, fast))]
+    rows_a, cex = _part_a(relation, grams)
+    rows_b = list(_bn_rates(seed, fast))
+    bad_b = next((m for m in rows_b if not predicate(m)), None)
+    if cex is None and bad_b is not None:
+        cex = Counterexample({"instance": bad_b["instance"], "seed": seed, "eps_best": bad_b["eps_best"]},
+                             {"claimed": "predicate true", **{k: bad_b[k] for k in (
+                                 "rate", "1-1/kappa_std", "optimal_rate_(k*-1)/(k*+1)", "kappa_std", "kappa_star")}},
+                             "BN-GD's best measured rate contradicts the stated rate on this instance")
+    ev = {"part_a": {"holds": all(r["holds"] for r in rows_a), "grams": rows_a},
+          "part_b": {"holds": bad_b is None, "rate_tol": _RATE_TOL, "runs": rows_b,
+                     "max_|rate - predicted|": max(abs(m["rate"] - m["predicted_rate_at_best"]) for m in rows_b)},
+          "n_instances": len(rows_a) + len(rows_b)}
+    method = (f"(a) condition numbers of {len(rows_a)} Gram matrices (mpmath, exact recheck); (b) BN-GD (Cai et al.) "
+              f"on {len(rows_b)} OLS instances, 25 step sizes, 600 steps")
+    return Finding.confirmed(method, ev) if cex is None else Finding.counterexample(method, cex, ev)
