@@ -330,10 +330,10 @@ def _feature_pairs(fast: bool, seed: int) -> tuple:
 
 
 def _grad_rows(stated, pairs, sigma_j) -> list[dict]:
-    """Both sides of a printed gradient bound for every pair ``(p_i, p_j)``.
+    r"""Both sides of a printed gradient bound for every pair ``(p_i, p_j)``.
 
-    ``stated(q)`` returns ``(lhs, rhs)`` from ``q.grad_hat`` (:math:`\\nabla_{y_i}\\hat L`), ``q.grad``
-    (:math:`\\nabla_{y_i}L = g_i`), ``q.gamma``, ``q.m``, ``q.yhat_i``, ``q.sigma_i`` (feature ``i``'s
+    ``stated(q)`` returns ``(lhs, rhs)`` from ``q.grad_hat`` (:math:`\nabla_{y_i}\hat L`), ``q.grad``
+    (:math:`\nabla_{y_i}L = g_i`), ``q.gamma``, ``q.m``, ``q.yhat_i``, ``q.sigma_i`` (feature ``i``'s
     batch std) and the printed ``j``'s ``q.yhat_j``, ``q.sigma_j = sigma_j(p_j)`` (the reading).
     """
     rows = []
@@ -434,7 +434,7 @@ def _hess_terms(fast: bool, seed: int) -> tuple:
 
 
 def _hess_rows(stated, sigma, fast: bool, seed: int) -> list[dict]:
-    """Both sides of a printed Hessian bound along ``v = ∇_y L̂`` at every batch of :func:`_hess_terms`.
+    r"""Both sides of a printed Hessian bound along ``v = ∇_y L̂`` at every batch of :func:`_hess_terms`.
 
     ``stated(q)`` returns ``(lhs, rhs)`` from the quadratic forms ``q.v_hvp`` (:math:`v^\top\nabla_y^2\hat L\,v`,
     by the finite-difference HVP) and ``q.vHv`` (:math:`v^\top\nabla_z^2\ell\,v`, the network without
@@ -495,12 +495,12 @@ def _weight_units(fast: bool, seed: int) -> tuple:
 
 
 def _weight_rows(stated, sigma_j, fast: bool, seed: int) -> list[dict]:
-    """Both sides of a printed weight bound at every unit of :func:`_weight_units` and loss scale ``c``.
+    r"""Both sides of a printed weight bound at every unit of :func:`_weight_units` and loss scale ``c``.
 
     ``stated(q)`` returns ``(lhs, rhs)`` from the printed terms of
     :func:`bntheory.smoothness.printed_weight_terms` at the scaled loss ``cℓ`` (read at one batch
-    ``X``, ``λ = ‖X‖_op``): ``q.g_hat`` (:math:`\\hat g_j = \\|\\nabla_w\\hat L\\|^2`), ``q.g_j``
-    (:math:`\\|\\nabla_w L\\|^2`), ``q.mu_g``, ``q.lam``, ``q.corr`` (:math:`\\langle g,\\hat y\\rangle`), ``q.m``,
+    ``X``, ``λ = ‖X‖_op``): ``q.g_hat`` (:math:`\hat g_j = \|\nabla_w\hat L\|^2`), ``q.g_j``
+    (:math:`\|\nabla_w L\|^2`), ``q.mu_g``, ``q.lam``, ``q.corr`` (:math:`\langle g,\hat y\rangle`), ``q.m``,
     ``q.gamma``, ``q.sigma_j = sigma_j(p)`` (the reading), and from the BN point: ``q.g``, ``q.yhat``,
     ``q.sigma_y`` (the batch std of ``y``).  The scale is ``λ²(γ²/σ_y²)‖g‖²``.  Every row carries the
     unit's sides at all its loss scales.
