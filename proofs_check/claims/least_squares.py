@@ -252,9 +252,9 @@ def _convex_minimum(F, rho_w, geo, seed: int):
     Returns ``(holds, evidence, counterexample)``.
     """
     g = ols.LENGTH
-    curv = sp.simplify(sp.diff(F, g, 2))
-    crit = sp.solve(sp.diff(F, g), g)
-    if g not in curv.free_symbols and curv.is_positive and len(crit) == 1:
+    curv = sp.cancel(sp.diff(F, g, 2))
+    crit = sp.solve(sp.diff(F, g), g) if g not in curv.free_symbols and curv.is_positive else []
+    if len(crit) == 1:
         v = verify_identity(F.xreplace({g: crit[0]}), rho_w, **_ladder_options(geo, seed))
         ev = {"d2f/dgamma2": str(curv), "convexity": "proved", "gamma*": str(crit[0]), "min = rho": v.describe()}
         return v.holds, ev, None if v.holds else _ladder_counterexample(
@@ -573,7 +573,11 @@ def _kappa(M) -> sp.Expr:
 
 
 def _conditioning(S) -> dict:
-    """``κ(S)``, ``κ`` of the standardised Gram matrix ``D^{-1/2} S D^{-1/2}`` (``D = diag S``) and ``κ(D)``, in mpmath (50 digits)."""
+    """``κ(S)``, ``κ`` of the standardised Gram matrix ``D^{-1/2} S D^{-1/2}`` (``D = diag S``) and ``κ(D)``.
+
+    Computed in mpmath with 50 digits and rounded to 40 significant digits, so that an exact tie
+    (``S`` with equal diagonal: ``κ_std = κ``) compares equal.
+    """
     import mpmath
 
     with mpmath.workdps(50):
@@ -584,8 +588,8 @@ def _conditioning(S) -> dict:
             for j in range(M.cols):
                 C[i, j] = M[i, j] / mpmath.sqrt(dg[i] * dg[j])
         ev, evc = mpmath.eigsy(M, eigvals_only=True), mpmath.eigsy(C, eigvals_only=True)
-        k_S, k_std = max(ev) / min(ev), max(evc) / min(evc)
-        return {"d": M.rows, "kappa": k_S, "kappa_std": k_std, "kappa_D": max(dg) / min(dg)}
+        k = {"kappa": max(ev) / min(ev), "kappa_std": max(evc) / min(evc), "kappa_D": max(dg) / min(dg)}
+        return {"d": M.rows, **{n: mpmath.mpf(mpmath.nstr(v, 40)) for n, v in k.items()}}
 
 
 def _gram_battery(seed: int, fast: bool) -> list[tuple[str, np.ndarray]]:
@@ -613,14 +617,14 @@ def _part_a(relation, grams) -> tuple[list, Counterexample | None]:
     return rows, cex
 
 
-def _cai_problems(seed: int, fast: bool) -> list[tuple[str, object]]:
+@lru_cache(maxsize=4)
+def _cai_problems(seed: int, fast: bool) -> tuple:
     """OLS instances for BN-GD: ``S = diag(1, 10, 100)`` (``κ_std = 1``) with solution ``(0.1, 1, 0.1)``,
     and random instances (d = 5, κ = 100; 2, ``fast``: 1)."""
     H = np.diag([1.0, 10.0, 100.0])
-    out = [("diag(1, 10, 100), solution (0.1, 1, 0.1)", OLSProblem(H, -H @ np.array([0.1, 1.0, 0.1])))]
-    for k in range(1 if fast else 2):
-        out.append((f"random d=5 kappa=100 #{k}", I.ols_instance(5, 100.0, I.rng(seed, "claims.B-ols-kappa", k))))
-    return out
+    return (("diag(1, 10, 100), solution (0.1, 1, 0.1)", OLSProblem(H, -H @ np.array([0.1, 1.0, 0.1]))),
+            *((f"random d=5 kappa=100 #{k}", I.ols_instance(5, 100.0, I.rng(seed, "claims.B-ols-kappa", k)))
+              for k in range(1 if fast else 2)))
 
 
 @lru_cache(maxsize=4)
@@ -639,11 +643,12 @@ def _bn_rates(seed: int, fast: bool) -> tuple:
         conv = bngd_ols.convergence(r.gap)
         rate = np.where(conv["converged"], np.sqrt(conv["tail_rate"]), np.inf)
         i = int(np.argmin(rate))
-        out.append({"instance": label, "kappa": float(r.kappa), "kappa_std": float(_conditioning(P.S)["kappa_std"]),
+        k_std = float(_conditioning(P.S)["kappa_std"])
+        out.append({"instance": label, "kappa": float(r.kappa), "kappa_std": k_std,
                     "kappa_star": float(r.kappa_star), "rate": float(rate[i]), "rate_tol": _RATE_TOL,
                     "eps_best": float(eps[i]), "predicted_rate_at_best": float(r.predicted_rate[i]),
                     "optimal_rate_(k*-1)/(k*+1)": (r.kappa_star - 1) / (r.kappa_star + 1),
-                    "1-1/kappa_std": 1 - 1 / float(_conditioning(P.S)["kappa_std"]), "1-1/kappa*": 1 - 1 / r.kappa_star,
+                    "1-1/kappa_std": 1 - 1 / k_std, "1-1/kappa*": 1 - 1 / r.kappa_star,
                     "n_converged": int(np.sum(conv["converged"]))})
     return tuple(out)
 
@@ -674,8 +679,7 @@ def b_ols_kappa(stated, *, fast: bool, seed: int):
     best measured rate over a step-size grid with ``κ``, ``κ_std``, ``κ*`` (:func:`_bn_rates`).
     """
     relation, predicate = stated
-    grams = _gram_battery(seed, fast) + [(m["instance"], P.S) for m, (_, P) in
-                                         zip(_bn_rates(seed, fast), _cai_problems(seed, fast))]
+    grams = _gram_battery(seed, fast) + [(label, P.S) for label, P in _cai_problems(seed, fast)]
     rows_a, cex = _part_a(relation, grams)
     rows_b = list(_bn_rates(seed, fast))
     bad_b = next((m for m in rows_b if not predicate(m)), None)
