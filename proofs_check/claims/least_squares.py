@@ -562,8 +562,10 @@ _GRAMS = (((2, 2, 2), (2, 5, 4), (2, 4, 5)),
           ((2, 1, 0), (1, 2, 1), (0, 1, 2)),
           ((10000, 50, 1), (50, 1, 0), (1, 0, 1)))
 
-#: Fit precision granted to a measured rate (either way) when it is compared with a claimed one.
-_RATE_TOL = 1e-3
+#: Precision granted to a measured rate (either way) when it is compared with a claimed one.  A finite
+#: run resolves the asymptotic rate ``max|1 − η̂λ*|`` only to about 1e-3 near the optimal step, where
+#: the two extreme modes decay at nearly the same rate and the slower one may not dominate yet.
+_RATE_TOL = 5e-3
 
 
 def _kappa(M) -> sp.Expr:
@@ -627,21 +629,37 @@ def _cai_problems(seed: int, fast: bool) -> tuple:
               for k in range(1 if fast else 2)))
 
 
+def _settled_rate(gap: np.ndarray) -> float:
+    """The per-step rate of a BN-GD run once it is asymptotic, ``inf`` if it is not (MATH.md §8, §9.1).
+
+    Over the part of the run resolved above ``1e-20·gap₀`` (at least 200 steps), the per-step rate
+    ``√(gap decay)`` of the third and of the last quarter must agree to :data:`_RATE_TOL` (a run
+    whose decay still changes — ``‖w‖`` growing, a fast mode not yet gone — is not asymptotic).
+    """
+    above = np.flatnonzero(np.isfinite(gap) & (gap > 1e-20 * gap[0]))
+    n = int(above[-1]) if above.size else 0
+    if n < 200:
+        return np.inf
+    q = n // 4
+    r3, r4 = ((gap[a + q] / gap[a]) ** (0.5 / q) for a in (n - 2 * q, n - q))
+    return float(r4) if abs(r3 - r4) <= _RATE_TOL else np.inf
+
+
 @lru_cache(maxsize=4)
 def _bn_rates(seed: int, fast: bool) -> tuple:
     """BN-GD (Cai et al., :func:`bntheory.solvers.bngd_ols.bngd_ols`) on :func:`_cai_problems`.
 
     600 steps from a Gaussian ``w₀``, ``a₀ = 0``, ``ε_a = 1``, ``ε`` on a log-grid ``1e-2 … 1e4`` (25
-    points); per run the per-step rate ``√(tail rate of the gap)`` (:func:`~bntheory.solvers.bngd_ols.convergence`).
-    Returns, per instance, the best measured rate over the grid with ``κ``, ``κ_std``, ``κ*``.
+    points); per run the asymptotic per-step rate (:func:`_settled_rate`).  Returns, per instance,
+    the best settled rate over the grid, MATH.md §8's prediction ``max|1 − η̂λ*|`` for that run, and
+    ``κ``, ``κ_std``, ``κ*``.
     """
     eps = np.logspace(-2.0, 4.0, 25)
     out = []
     for k, (label, P) in enumerate(_cai_problems(seed, fast)):
         r = bngd_ols.bngd_ols(P, I.rng(seed, "claims.B-ols-kappa.w0", k).standard_normal(P.d), 0.0, 600,
                               eps=eps, eps_a=1.0)
-        conv = bngd_ols.convergence(r.gap)
-        rate = np.where(conv["converged"], np.sqrt(conv["tail_rate"]), np.inf)
+        rate = np.array([_settled_rate(r.gap[:, j]) for j in range(eps.size)])
         i = int(np.argmin(rate))
         k_std = float(_conditioning(P.S)["kappa_std"])
         out.append({"instance": label, "kappa": float(r.kappa), "kappa_std": k_std,
@@ -649,7 +667,7 @@ def _bn_rates(seed: int, fast: bool) -> tuple:
                     "eps_best": float(eps[i]), "predicted_rate_at_best": float(r.predicted_rate[i]),
                     "optimal_rate_(k*-1)/(k*+1)": (r.kappa_star - 1) / (r.kappa_star + 1),
                     "1-1/kappa_std": 1 - 1 / k_std, "1-1/kappa*": 1 - 1 / r.kappa_star,
-                    "n_converged": int(np.sum(conv["converged"]))})
+                    "n_settled": int(np.sum(np.isfinite(rate)))})
     return tuple(out)
 
 
