@@ -26,8 +26,11 @@ _SECTION = "MATH.md §8 (Cai, Li, Shen 2019)"
 SCALING_POWER = 2
 #: Plain GD on ½E[(y − xᵀw̃)²] converges iff ε < GD_THRESHOLD/λ_max(H).
 GD_THRESHOLD = 2.0
-#: Tolerance on the decay exponent: |log r_measured / log r_predicted − 1| ≤ RATE_TOL.
-RATE_TOL = 0.05
+#: Tolerance on the decay exponent: |log r_measured / log r_predicted − 1| ≤ RATE_TOL on every run (closely
+#: spaced modes leave a transient in the 12-decade window: ≤ 0.5% over seeds 0–29), ≤ RATE_TOL_MEDIAN for
+#: the median run (≤ 2e-6 over seeds 0–29).
+RATE_TOL = 0.02
+RATE_TOL_MEDIAN = 1e-4
 #: A rate is measured only over ≥ RATE_MIN_FIT iterates: a run that crosses the 16 decades of the window
 #: faster is not asymptotic there (a slower mode with a small amplitude can stay hidden below the floor).
 RATE_MIN_FIT = 50
@@ -36,10 +39,13 @@ KAPPA_RTOL = 1e-9
 
 
 def _instance(seed: int, tag: str, d: int, kappa: float, k: int = 0):
-    """``(problem, w₀)``: an OLS instance of the battery and a Gaussian start, from ``(seed, tag, d, k)``."""
+    """``(problem, w₀)``: an OLS instance of the battery and a start uniform on the unit sphere, from
+    ``(seed, tag, d, k)``.  ``‖w₀‖ = 1`` fixes the unit of ε: by the scaling law a start of norm ρ
+    runs as ``ε/ρ²`` from the unit sphere."""
     gen = I.rng(seed, tag, d, k)
     P = I.ols_instance(d, kappa, gen)
-    return P, gen.standard_normal(d)
+    w0 = gen.standard_normal(d)
+    return P, w0 / np.linalg.norm(w0)
 
 
 # --------------------------------------------------------------------------- the scaling law
@@ -48,28 +54,33 @@ def _deviation(res, i: int, j: int, r: float) -> float:
     return max(float(np.max(np.abs(res.a[:, i] - res.a[:, j]))), I.rel_dev(r * res.w[:, i], res.w[:, j]))
 
 
-#: Runs of one scaling-law batch, per ε: (name, r, power); "probe" is (ε, w₀ + 1e-10‖w₀‖ξ).
-_TWINS = (("base", 1.0, 0), ("probe", 1.0, 0), ("exact", 8.0, None), ("exact", 0.125, None),
-          ("generic", 3.7, None), ("generic", 0.21, None), ("wrong", 8.0, 1), ("wrong", 8.0, 3))
+#: Relative size of the probe perturbation of w₀ (1e3 ulp: resolved, yet in the regime of rounding errors).
+_PROBE = 1e-13
+#: Runs of one scaling-law batch, per ε: (name, r, power); a "probe" is (ε, w₀ + _PROBE‖w₀‖ξ_i), 4 directions.
+_TWINS = (("base", 1.0, 0), ("exact", 8.0, None), ("exact", 0.125, None), ("generic", 3.7, None),
+          ("generic", 0.21, None), ("wrong", 8.0, 1), ("wrong", 8.0, 3)) + (("probe", 1.0, 0),) * 4
 
 
 @check("bngd-ols.scaling-law", _SECTION,
        r"(\varepsilon, w_0) \mapsto (r^2\varepsilon, r w_0):\ a'_k = a_k,\ w'_k = r\,w_k",
        assumptions=("a₀ shared", "ε_a = 1", "power-of-two r: bit-exact; other r: compared above a floor "
-                    "set by the run's measured amplification of a 1e-10 perturbation"))
+                    "set by the run's deviation under a 1e-13 perturbation of w₀"))
 def check_scaling_law(*, seed: int, fast: bool) -> Outcome:
     """The scaling law of Cai et al. (2019), Section 3 (MATH.md §8): BNGD from ``(r²ε, rw₀)`` is BNGD from
     ``(ε, w₀)`` with ``w_k`` scaled by ``r`` and the same ``a_k`` (``∇_wJ`` is homogeneous of degree −1).
 
-    Battery: (d, κ) ∈ {(5, 10), (20, 100), (3, 1e3)} × ε ∈ {0.01, 1, 100}, Gaussian ``w₀``, ``a₀ = 1``,
+    Battery: (d, κ) ∈ {(5, 10), (20, 100), (3, 1e3)} × ε ∈ {0.01, 1, 100}, ``w₀`` uniform on the unit sphere, ``a₀ = 1``,
     500 steps (``fast``: (5, 10), (20, 100); 200 steps).  (i) ``r ∈ {8, 1/8}``: scaling by a power
     of two commutes with IEEE rounding, so the twin runs must agree **bit for bit** on every
-    instance.  (ii) ``r ∈ {3.7, 0.21}``: the deviation is rounding amplified by the trajectory;
-    each run's amplification ``A`` is measured by rerunning from ``w₀ + 1e-10‖w₀‖ξ``, the floor is
-    ``1e-12·max(1, A)`` (≈ 1e-16 per step × 500 steps × a 20× margin), and only runs with
-    ``A ≤ 1e6`` are compared (at the edge of stability or near the saddle ``a = gᵀw = 0`` a
-    1e-10 perturbation grows to O(1): there float64 cannot tell the law from chance — listed in
-    the evidence).  Measured: the largest deviation/floor over (ii).  Exact statement, tight.
+    instance.  (ii) ``r ∈ {3.7, 0.21}``: ``r·w₀`` and every step carry rounding errors, which
+    the trajectory amplifies — by up to 1e10 at the edge of stability or near the saddle
+    ``a = gᵀw = 0``, and non-linearly (a 1e-16 and a 1e-10 perturbation can both saturate near
+    1e-8).  The run's own sensitivity is measured by rerunning from ``w₀ + 1e-13‖w₀‖ξ_i`` (1e3 ulp,
+    four random unit ``ξ_i``); the floor is ``100 × the largest such deviation + 1e-12`` (the
+    rounding of ``r·w₀`` and of the steps, ≈ 1e-16 each over ≤ 500 steps, is ≤ 1e-13 in all, and
+    the 100× covers the directions the four probes miss), and runs whose floor exceeds 1e-6
+    (float64 cannot tell the law from chance there) are listed, not compared.  Measured: the largest
+    deviation/floor over (ii).  Exact statement.
 
     Negative controls: the wrong powers ``(rε, rw₀)`` and ``(r³ε, rw₀)`` at ``r = 8``: the twins
     must differ (deviation > 1e-6 on some instance; measured: the largest deviation).
@@ -80,25 +91,26 @@ def check_scaling_law(*, seed: int, fast: bool) -> Outcome:
     rows, ratios, exact_dev, ctrl = [], [], 0.0, {1: 0.0, 3: 0.0}
     for d, kappa in cases:
         P, w0 = _instance(seed, "bngd-ols.scaling-law", d, kappa)
-        xi = I.rng(seed, "bngd-ols.scaling-law.probe", d).standard_normal(d)
-        probe = w0 + 1e-10 * np.linalg.norm(w0) * xi / np.linalg.norm(xi)
+        xi = I.rng(seed, "bngd-ols.scaling-law.probe", d).standard_normal((4, d))
+        probes = w0 + _PROBE * np.linalg.norm(w0) * xi / np.linalg.norm(xi, axis=1, keepdims=True)
         starts, steps = [], []
         for eps in eps_list:
             for name, r, p in _TWINS:
-                starts.append(probe if name == "probe" else r * w0)
+                starts.append(r * w0)
                 steps.append(r ** (SCALING_POWER if p is None else p) * eps)
+            starts[-4:] = list(probes)
         res = B.bngd_ols(P, np.array(starts), 1.0, n_iter, eps=np.array(steps), store_w=True)
         for e, eps in enumerate(eps_list):
             base = e * len(_TWINS)
             dev = {k: _deviation(res, base, base + k, _TWINS[k][1]) for k in range(1, len(_TWINS))}
-            amp = dev[1] / 1e-10
-            exact_dev = max(exact_dev, dev[2], dev[3])
-            ctrl[1], ctrl[3] = max(ctrl[1], dev[6]), max(ctrl[3], dev[7])
-            row = {"d": d, "kappa": kappa, "eps": eps, "amplification": json_number(amp)}
-            if amp <= 1e6:
-                floor = 1e-12 * max(1.0, amp)
-                ratios.append(max(dev[4], dev[5]) / floor)
-                row.update(generic_r_deviation=json_number(max(dev[4], dev[5])), floor=json_number(floor))
+            probe_dev = max(dev[k] for k in range(7, 11))
+            floor = 100.0 * probe_dev + 1e-12
+            exact_dev = max(exact_dev, dev[1], dev[2])
+            ctrl[1], ctrl[3] = max(ctrl[1], dev[5]), max(ctrl[3], dev[6])
+            row = {"d": d, "kappa": kappa, "eps": eps, "probe_deviation": json_number(probe_dev)}
+            if floor <= 1e-6:
+                ratios.append(max(dev[3], dev[4]) / floor)
+                row.update(generic_r_deviation=json_number(max(dev[3], dev[4])), floor=json_number(floor))
             rows.append(row)
     measured = max(ratios)
     return Outcome(
@@ -135,7 +147,7 @@ def _step_row(d, kappa, s) -> dict:
 @check("bngd-ols.step-sizes", _SECTION,
        r"\text{BNGD converges for every } \varepsilon\in[10^{-3},10^{5}];\ "
        r"\text{GD converges iff } \varepsilon < 2/\lambda_{\max}(H)",
-       assumptions=("ε_a = 1, a₀ = 1, Gaussian w₀", "κ ≤ 100", "criterion bntheory.solvers.bngd_ols.convergence: "
+       assumptions=("ε_a = 1, a₀ = 1, ‖w₀‖ = 1", "κ ≤ 100", "criterion bntheory.solvers.bngd_ols.convergence: "
                     "gap ≤ 1e-10·gap₀ within K, or linear decay at a fitted tail rate ≤ 1 − 1e-9"))
 def check_step_sizes(*, seed: int, fast: bool) -> Outcome:
     """BNGD converges for every weight step size (Cai et al. 2019, Section 3; MATH.md §8), plain GD only
@@ -211,7 +223,7 @@ def check_asymptotic_rate(*, seed: int, fast: bool) -> Outcome:
     ``H* = H − Huuᵀ H/(uᵀHu)``, ``η̂ = ε‖u‖²/‖w_∞‖²``.
 
     Battery: (d, κ) ∈ {(2, 10), (5, 10), (3, 30), (10, 100), (20, 100)} × ``ε ∈ {3, 30, 300}/λ_max`` ×
-    ``ε_a ∈ {1, 0.5, 0.05}``, Gaussian ``w₀``, ``a₀ = 1``, 3000 steps (``fast``: (2, 10), (5, 10),
+    ``ε_a ∈ {1, 0.5, 0.05}``, ``w₀`` uniform on the unit sphere, ``a₀ = 1``, 3000 steps (``fast``: (2, 10), (5, 10),
     (10, 100); 2000 steps).  Measured rate: :func:`bntheory.solvers.bngd_ols.measured_rate`.  Holds
     if every run that reached the window agrees to a relative error ``≤ 0.1`` in the decay
     exponent and at least half reached it.  Measured: the largest relative error.  The
@@ -225,38 +237,38 @@ def check_asymptotic_rate(*, seed: int, fast: bool) -> Outcome:
     exceed the tolerance on some run.
     """
     cases = [(2, 10.0), (5, 10.0), (10, 100.0)] if fast else [(2, 10.0), (5, 10.0), (3, 30.0), (10, 100.0), (20, 100.0)]
-    n_iter = 2000 if fast else 3000
+    n_iter, n_tail = 3000, 1500
     eps_a = np.repeat([1.0, 0.5, 0.05], 3)
     errs, ctrl, rows, n_runs, short = [], {"H": [], "mixed": [], "no_a_mode": []}, [], 0, 0
     for d, kappa in cases:
         P, w0 = _instance(seed, "bngd-ols.asymptotic-rate", d, kappa)
         C = B.cai_ols(P)
         eps = np.tile([3.0, 30.0, 300.0], 3) / C.lam[-1]
-        r = B.bngd_ols(C, w0, 1.0, n_iter, eps=eps, eps_a=eps_a)
+        out = B.limit_rate(C, w0, 1.0, n_iter, eps=eps, eps_a=eps_a, n_tail=n_tail)
         lam_star = B.h_star_eigenvalues(C)
         for j in range(eps.size):
             n_runs += 1
-            meas, n = B.measured_rate(r.gap[:, j])
-            if n < RATE_MIN_FIT:
+            meas, n = float(out["rate"][j]), int(out["n_fitted"][j])
+            if not out["converged"][j] or n < RATE_MIN_FIT:
                 short += 1
                 continue
-            eta = float(r.eta_hat[j])
-            a_mode = abs(1.0 - eps_a[j])
+            eta, a_mode = float(out["eta_hat"][j]), abs(1.0 - eps_a[j])
             wrong = {"H": max(np.max(np.abs(1.0 - eta * C.lam)), a_mode),
                      "mixed": max(np.max(np.abs(1.0 - eta * C.u_H_norm_sq / C.u_norm_sq * lam_star)), a_mode),
-                     "no_a_mode": float(np.max(np.abs(1.0 - eta * lam_star)))}
-            errs.append(_exponent_error(meas, float(r.predicted_rate[j])))
+                     "no_a_mode": float(out["predicted_w"][j])}
+            errs.append(_exponent_error(meas, float(out["predicted"][j])))
             for k, v in wrong.items():
                 ctrl[k].append(_exponent_error(meas, v))
             rows.append({"d": d, "kappa": kappa, "eps": json_number(eps[j]), "eps_a": float(eps_a[j]),
-                         "n_fitted": n, "measured": json_number(meas), "predicted": json_number(r.predicted_rate[j]),
+                         "n_fitted": n, "measured": json_number(meas), "predicted": json_number(out["predicted"][j]),
                          "eta_hat_lambda_star_max": json_number(eta * lam_star[-1]),
                          "exponent_error": json_number(errs[-1])})
     measured = max(errs)
     names = {"H": "prediction from H instead of H*", "mixed": "η̂ = ε‖u‖²_H/‖w_∞‖² (mixed norms)",
              "no_a_mode": "rate max|1 − η̂λ*| without the a-mode |1 − ε_a| (MATH.md §8 as written)"}
     return Outcome(
-        measured=measured, bound=RATE_TOL, holds=bool(measured <= RATE_TOL and 2 * len(errs) >= n_runs),
+        measured=measured, bound=RATE_TOL,
+        holds=bool(measured <= RATE_TOL and np.median(errs) <= RATE_TOL_MEDIAN and 2 * len(errs) >= n_runs),
         method=f"BNGD, {n_iter} steps, {n_runs} runs ({len(errs)} reached the window), exponent tolerance {RATE_TOL:g}",
         evidence={"n_iter": n_iter, "tolerance": RATE_TOL, "min_fitted_iterates": RATE_MIN_FIT,
                   "n_not_resolved": short, "median_exponent_error": json_number(np.median(errs)),

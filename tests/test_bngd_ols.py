@@ -160,6 +160,17 @@ def test_measured_rate_matches_prediction_on_a_run(inst):
     assert abs(np.log(rate) / np.log(r.predicted_rate) - 1) < 1e-2
 
 
+def test_limit_rate_matches_prediction_including_the_a_mode(inst):
+    """Perturbing the limit: the measured rate is max(|1 − ε_a|, max|1 − η̂λ*|) (exponent within 2%);
+    with ε_a = 0.02 it is the a-mode 0.98, which MATH.md §8's formula alone misses."""
+    P, w0 = inst
+    out = B.limit_rate(P, w0, 1.0, 2000, eps=[3.0 / P.L, 3.0 / P.L], eps_a=[1.0, 0.02], n_tail=1500)
+    assert out["converged"].all() and (out["n_fitted"] >= M.RATE_MIN_FIT).all()
+    assert np.allclose(np.log(out["rate"]) / np.log(out["predicted"]), 1.0, atol=0.02)
+    assert out["predicted"][1] == pytest.approx(0.98)
+    assert abs(np.log(out["rate"][1]) / np.log(out["predicted_w"][1]) - 1.0) > 0.5
+
+
 def test_convergence_criterion():
     """(a) tolerance reached, (b) linear decay extrapolated, and growth or overflow: not converged."""
     k = np.arange(1001.0)
@@ -227,6 +238,18 @@ def test_bad_starts_and_problems(inst):
         B.gd_ols(P, w0, 5, eps=-1.0)
     with pytest.raises(errors.NonFiniteError, match="w_tilde0"):
         B.gd_ols(P, np.full(5, np.nan), 5, eps=1.0)
+
+
+def test_bad_limit_rate_and_a0_inputs(inst):
+    P, w0 = inst
+    with pytest.raises(errors.ParameterError, match="perturbation"):
+        B.limit_rate(P, w0, 1.0, 10, eps=1.0, perturbation=2.0)
+    with pytest.raises(errors.ParameterError, match="n_tail"):
+        B.limit_rate(P, w0, 1.0, 10, eps=1.0, n_tail=1)
+    with pytest.raises(errors.ShapeMismatchError, match="a0"):
+        B.bngd_ols(P, w0, [1.0, 2.0, 3.0], 5, eps=[1.0, 2.0])
+    with pytest.raises(errors.ShapeMismatchError, match="a0"):
+        B.bngd_ols(P, w0, [[1.0]], 5, eps=1.0)
 
 
 def test_bad_criterion_inputs():

@@ -72,7 +72,7 @@ from ._common import geometry
 from .result import SolverResult
 
 __all__ = ["CaiOLS", "cai_ols", "bngd_ols", "gd_ols", "h_star", "h_star_eigenvalues", "kappa", "kappa_star",
-           "effective_step", "predicted_rate", "measured_rate", "convergence", "step_size_sweep",
+           "effective_step", "predicted_rate", "measured_rate", "limit_rate", "convergence", "step_size_sweep",
            "DEFAULT_EPS_GRID"]
 
 #: The log-grid of weight step sizes of MATH.md §8 / issue #8: 17 points, 1e-3 … 1e5 (half decades).
@@ -292,9 +292,9 @@ def bngd_ols(problem, w0, a0: float, n_iter: int, *, eps, eps_a: float = 1.0, st
     w0 : array_like, shape (d,) or (m, d)
         Start, ``w₀ ≠ 0``; ``m`` rows run ``m`` independent BNGDs (one per entry of ``eps``, or all
         with the same scalar ``eps``).
-    a0 : float
-        Start of the scale ``a``; ``a₀ = 0`` together with ``gᵀw₀ = 0`` is refused (a saddle the
-        iteration never leaves).
+    a0 : float or 1-D array_like
+        Start of the scale ``a`` (or one per run); ``a₀ = 0`` together with ``gᵀw₀ = 0`` is
+        refused (a saddle the iteration never leaves).
     n_iter : int
         Steps ``K ≥ 0``.
     eps : float or 1-D array_like
@@ -337,7 +337,9 @@ def bngd_ols(problem, w0, a0: float, n_iter: int, *, eps, eps_a: float = 1.0, st
     C = cai_ols(problem)
     eps, scalar = _steps(eps)
     n_iter = int_at_least("n_iter", n_iter, 0)
-    a0 = finite_scalar("a0", a0)
+    a0 = as_finite_array("a0", a0)
+    if a0.ndim > 1:
+        raise ShapeMismatchError(f"a0 must be a number or a 1-D array, got shape {a0.shape}")
     W = as_finite_array("w0", w0)
     if W.ndim not in (1, 2) or W.shape[-1] != C.d:
         raise ShapeMismatchError(f"w0 must have shape (d,) or (m, d) with d = {C.d}, got {W.shape}")
@@ -346,18 +348,22 @@ def bngd_ols(problem, w0, a0: float, n_iter: int, *, eps, eps_a: float = 1.0, st
             raise ShapeMismatchError(f"w0 has {W.shape[0]} rows but eps has {eps.size} entries")
         eps, scalar = np.broadcast_to(eps, (W.shape[0],)).copy(), False
     W = np.array(np.broadcast_to(W, (eps.size, C.d)))
+    if a0.ndim == 1:
+        if a0.size not in (1, eps.size):
+            raise ShapeMismatchError(f"a0 has {a0.size} entries but there are {eps.size} runs")
+        scalar = scalar and a0.size == 1
     eps_a = _eps_a(eps_a, eps.size)
+    a = np.array(np.broadcast_to(a0, (eps.size,)), dtype=float)
     nw = np.linalg.norm(W, axis=1)
     if np.any(nw == 0.0):
         raise DegenerateStartError("w0 = 0: the direction w/‖w‖_H is undefined")
     gw = W @ C.g
     saddle = np.abs(gw) <= _SADDLE_RTOL * float(np.linalg.norm(C.g)) * nw
-    if a0 == 0.0 and np.any(saddle):
-        raise DegenerateStartError(f"a0 = 0 and gᵀw0 = {gw[saddle][0]:.3g} ≈ 0: (a0, w0) is a saddle of J "
+    if np.any(saddle & (a == 0.0)):
+        raise DegenerateStartError(f"a0 = 0 and gᵀw0 = {gw[saddle & (a == 0.0)][0]:.3g} ≈ 0: (a0, w0) is a saddle of J "
                                    "and BNGD never moves")
     m = eps.size
     W = W @ C.Q
-    a = np.full(m, a0)
     lam, gb = C.lam, C.gbar
     rec = {k: np.empty((n_iter + 1, m)) for k in ("a", "w_norm", "gap", "grad_w_norm", "grad_a")}
     Ws = np.empty((n_iter + 1, m, C.d)) if store_w else None
@@ -564,6 +570,72 @@ def measured_rate(gap, *, hi: float = 1e-6, lo: float = 1e-22) -> tuple[float, i
     if k.size < 2:
         return math.nan, int(k.size)
     return math.sqrt(fit_rate(G[k], k)), int(k.size)
+
+
+def limit_rate(problem, w0, a0, n_iter: int, *, eps, eps_a=1.0, n_tail: int = 1500,
+               perturbation: float = 1e-4, converged_below: float = 1e-20) -> dict:
+    r"""The asymptotic rate of BNGD measured at its limit, next to :func:`predicted_rate` (MATH.md §8).
+
+    A run of ``n_iter`` steps from ``(a₀, w₀)`` converges to ``(a_∞, w_∞)``; ``d + 1`` copies of its
+    limit are then perturbed by ``δ = perturbation`` (relative): ``w_K`` along each eigenvector of
+    ``H`` with its component on ``w_K`` (the neutral scale direction) removed, and ``a_K`` alone.
+    The decay of each perturbation is followed for ``n_tail`` steps and measured by
+    :func:`measured_rate` over ``1e-2 … 1e-14`` of its initial gap (``≈ δ²`` times the gap's
+    scale, ≥ 1e6 above the float64 floor for ``δ = 1e-4``); the largest rate over the copies is
+    the measured spectral radius (every unit vector, hence the slowest mode of ``I − η̂H*``, has a
+    component ≥ 1/√d on some eigenvector of ``H``).  Along the trajectory itself the slowest mode
+    can carry so small an amplitude that it surfaces only below the float64 floor (after the
+    edge-of-stability self-tuning of ``‖w‖``, say), which is why the limit is perturbed.
+    Runs whose gap did not fall below ``converged_below·gap_0`` within ``n_iter`` (the limit was
+    not reached) get ``rate = nan``.
+
+    Returns
+    -------
+    dict
+        Arrays over the runs: ``rate`` (measured), ``n_fitted``, ``predicted`` (with the ``a``-mode),
+        ``predicted_w`` (MATH.md's ``max|1 − η̂λ*|`` alone), ``eta_hat``, ``w_norm`` (``‖w_K‖``),
+        ``converged`` (bool).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> P = (np.diag([4.0, 2.0, 1.0]), np.array([-2.0, -1.0, -1.0]))
+    >>> out = limit_rate(P, [1.0, 0.0, 0.5], 1.0, 500, eps=[1.0, 10.0], eps_a=[1.0, 0.2])
+    >>> np.round(out["rate"], 4).tolist() == np.round(out["predicted"], 4).tolist()
+    True
+    """
+    C = cai_ols(problem)
+    first = bngd_ols(C, w0, a0, n_iter, eps=np.atleast_1d(np.asarray(eps, dtype=float)), eps_a=eps_a)
+    n_tail = int_at_least("n_tail", n_tail, 2)
+    delta = finite_scalar("perturbation", perturbation)
+    if not 0.0 < delta < 1.0:
+        raise ParameterError(f"perturbation must lie in (0, 1), got perturbation = {delta}")
+    m, d = first.eps.size, C.d
+    X, aK = np.atleast_2d(first.x), first.a[-1]
+    # d + 1 perturbed copies per run: along each eigenvector of H with the component on w_K removed
+    # (the neutral scale direction), and along a alone; the largest measured rate is the spectral
+    # radius, whatever the eigenvectors of H* (each has a component ≥ 1/√d on some eigenvector of H)
+    what = X / np.linalg.norm(X, axis=1, keepdims=True)
+    P = C.Q.T[None, :, :] - (what @ C.Q)[:, :, None] * what[:, None, :]           # (m, d, d)
+    P /= np.linalg.norm(P, axis=2, keepdims=True)
+    nX = np.linalg.norm(X, axis=1)
+    W = np.concatenate([X[:, None, :] + delta * nX[:, None, None] * P, X[:, None, :]], axis=1).reshape(-1, d)
+    a = np.repeat(aK, d + 1).reshape(m, d + 1)
+    a[:, -1] += delta * np.abs(aK)
+    tail = bngd_ols(C, W, a.ravel(), n_tail, eps=np.repeat(first.eps, d + 1), eps_a=np.repeat(first.eps_a, d + 1))
+    fits = np.array([measured_rate(tail.gap[:, j], hi=1e-2, lo=1e-14) for j in range(m * (d + 1))])
+    rates, ns = fits[:, 0].reshape(m, d + 1), fits[:, 1].reshape(m, d + 1)
+    # a copy whose perturbed gap is ≥ 1e6 below the run's largest (a perturbation nearly on the neutral
+    # direction) would be fitted at the float64 floor: not used
+    g0 = tail.gap[0].reshape(m, d + 1)
+    rates = np.where((g0 >= 1e-6 * g0.max(axis=1, keepdims=True)) & (ns >= 2), rates, np.nan)
+    best = np.nanargmax(np.where(np.isnan(rates), -np.inf, rates), axis=1)
+    rate, n_fit = rates[np.arange(m), best], ns[np.arange(m), best].astype(int)
+    converged = first.gap[-1] <= converged_below * first.gap[0]
+    rate = np.where(converged, rate, np.nan)
+    return {"rate": rate, "n_fitted": n_fit, "predicted": first.predicted_rate,
+            "predicted_w": predicted_rate(C, first.eps, first.w_norm[-1]), "eta_hat": first.eta_hat,
+            "w_norm": first.w_norm[-1], "converged": converged}
 
 
 def step_size_sweep(problem, w0, a0: float, n_iter: int, *, eps_grid=None, eps_a: float = 1.0,
