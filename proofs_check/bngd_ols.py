@@ -163,10 +163,12 @@ def check_step_sizes(*, seed: int, fast: bool) -> Outcome:
     ``2/λ_max``.  Measured: the largest certified BNGD tail rate among runs that did not reach the
     tolerance within ``K`` (bound ``1 − 1e-9``).
 
-    Not in the battery, reported in the evidence (default mode only): an ill-conditioned instance (d = 3, κ = 1e3),
-    where within the same budget BNGD does not converge at some step sizes — a large first step
-    lands near the saddle ``a = gᵀw = 0`` and the escape takes ``∝ ε`` steps (a finite-budget
-    limitation, not a counterexample to an asymptotic theorem).
+    Not in the battery, reported in the evidence (default mode only): an ill-conditioned instance
+    (d = 3, κ = 1e3) with the same budget.  There at most one ε of the grid reaches the tolerance
+    within ``K``, the linear-decay criterion certifies most others with extrapolated costs of
+    1e9–1e10 steps, and for some seeds a few step sizes do not converge within ``K`` at all (seed 2:
+    ε ∈ {0.03, 0.1, 0.3}; a step lands near the saddle ``a = gᵀw = 0``, whose escape is slow) — a
+    finite-budget limitation, not a counterexample to an asymptotic theorem.
 
     Negative controls (same criterion, same instances): plain GD at ``ε = 2.02/λ_max`` must be
     found *not* converging, and the claim that GD fails already at ``ε = 1.98/λ_max`` must be
@@ -216,20 +218,24 @@ def _exponent_error(measured: float, predicted: float) -> float:
        r"\lim_k \big((J_k-J^*)^{1/2}\big)^{1/k} = \max\big(|1-\varepsilon_a|,\ \max_{\lambda^*}|1-\hat\eta\lambda^*|\big),\ "
        r"\hat\eta=\varepsilon\|u\|^2/\|w_\infty\|^2,\ \lambda^*\in\operatorname{spec}(H^*)\setminus\{0\}",
        assumptions=("‖w_∞‖ read as the last ‖w_K‖", f"decay exponent within {RATE_TOL:g} (relative)",
-                    "window: after the last gap above 1e-6·gap₀, before 1e-22·gap₀; fitted on its second half"))
+                    "rate of 1e-4 perturbations of the limit, window 1e-2 … 1e-14 of their gap, ≥ 50 iterates"))
 def check_asymptotic_rate(*, seed: int, fast: bool) -> Outcome:
     """The asymptotic rate of BNGD (Cai et al. 2019, Section 3; MATH.md §8, re-derived in
     :mod:`bntheory.solvers.bngd_ols`): ``max(|1 − ε_a|, max|1 − η̂λ*|)`` over the non-zero eigenvalues of
     ``H* = H − Huuᵀ H/(uᵀHu)``, ``η̂ = ε‖u‖²/‖w_∞‖²``.
 
     Battery: (d, κ) ∈ {(2, 10), (5, 10), (3, 30), (10, 100), (20, 100)} × ``ε ∈ {3, 30, 300}/λ_max`` ×
-    ``ε_a ∈ {1, 0.5, 0.05}``, ``w₀`` uniform on the unit sphere, ``a₀ = 1``, 3000 steps (``fast``: (2, 10), (5, 10),
-    (10, 100); 2000 steps).  Measured rate: :func:`bntheory.solvers.bngd_ols.measured_rate`.  Holds
-    if every run that reached the window agrees to a relative error ``≤ 0.1`` in the decay
-    exponent and at least half reached it.  Measured: the largest relative error.  The
-    tolerance covers the transient of the second-slowest mode, which the 16 decades float64
-    leaves cannot remove when the two slowest modes are within ~7% (d = 2, ``ε_a = 0.5``: ≈ 8%);
-    elsewhere the agreement is ≲ 5e-4.
+    ``ε_a ∈ {1, 0.5, 0.05}``, ``w₀`` uniform on the unit sphere, ``a₀ = 1`` (``fast``: (2, 10), (5, 10),
+    (10, 100)).  Measured rate: :func:`bntheory.solvers.bngd_ols.limit_rate` — 3000 steps to the
+    limit (runs whose gap is not below ``1e-20·gap₀`` by then are not compared), then ``d + 1``
+    copies of the limit perturbed by ``1e-4`` (along each eigenvector of ``H`` and along ``a``),
+    followed 1500 steps, rate fitted over ``1e-2 … 1e-14`` of the perturbed gap (≥ 50 iterates),
+    largest over the copies.  Holds if every compared run agrees to a relative error ``≤ 0.02``
+    in the decay exponent ``|log r_meas/log r_pred − 1|``, the median run to ``≤ 1e-4``, and at
+    least half the runs are compared.  Measured: the largest relative error (≤ 0.005 over seeds
+    0–29, median ≤ 2e-6; the remainder is the transient of a second mode within a few percent of
+    the slowest).  A single trajectory is not enough: its slowest mode can carry an amplitude
+    that surfaces only below the float64 floor (then the tail shows the second-slowest rate).
 
     Negative controls (the same comparison): (1) the prediction from ``H`` instead of ``H*``;
     (2) the mixed-norm step ``η̂ = ε‖u‖²_H/‖w_∞‖²``; (3) MATH.md §8's rate without the ``a``-mode,
