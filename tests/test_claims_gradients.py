@@ -27,6 +27,8 @@ EXPECTED = {
     "A-smooth-weight": (REFUTED, (REFUTED, REFUTED)),
     "A-smooth-init": (REFUTED, (REFUTED, HOLDS)),
 }
+#: A-explode (random deep networks, seconds even in fast mode) is tested on its own below.
+EXPLODE = (REFUTED, (REFUTED, HOLDS))
 IDS = sorted(EXPECTED)
 
 
@@ -184,9 +186,27 @@ def test_smooth_init_false_identity_not_proved():
 
 @pytest.mark.slow
 def test_default_size_verdicts_and_budget():
-    for cid in IDS:
+    for cid in IDS + ["A-explode"]:
         v = verdict(cid, fast=False)
-        assert v.verdict == EXPECTED[cid][0], cid
-        assert tuple(r["verdict"] for r in readings(v)) == EXPECTED[cid][1], cid
+        expected, expected_readings = EXPECTED.get(cid, EXPLODE)
+        assert v.verdict == expected, cid
+        assert tuple(r["verdict"] for r in readings(v)) == expected_readings, cid
         if v.corrected_verified is not None:
             assert v.corrected_verified, cid
+
+
+def test_explode_norm_reading_refuted_squared_reading_holds():
+    """A-explode (fast measurements, shared with proofs_check.explosion): the norm grows by ≈ 1.21,
+    the squared norm by ≈ π/(π−1); both decrease with B; the variants follow."""
+    c = REGISTRY["A-explode"]
+    v = verdict("A-explode")
+    assert (v.verdict, tuple(r["verdict"] for r in readings(v))) == EXPLODE
+    norm, squared = readings(v)
+    assert norm["evidence"]["limit"]["estimate"] == pytest.approx(np.sqrt(np.pi / (np.pi - 1)), abs=0.02)
+    assert norm["evidence"]["trend_holds"] and norm["evidence"]["above_one"]
+    assert v.evidence["counterexample"]["sides"]["claimed_limit"] == pytest.approx(np.pi / (np.pi - 1))
+    assert v.corrected_verified is True
+    true, false = c.variants
+    assert c.run(true, fast=True).verdict == HOLDS
+    assert c.run(false, fast=True).verdict == REFUTED
+    json.dumps(v.as_dict(), allow_nan=False)

@@ -1,28 +1,37 @@
 r"""Claims on gradients through BN: the Jacobian, the backward pass, decoupling, smoothness, explosion.
 
-Article B's *Gradient Flow Stabilization* and *Parameter Decoupling* statements are decided against
-the exact BN transform at :math:`\varepsilon = 0` (MATH.md §1.3: the Jacobian
-:math:`\partial y/\partial x = (\gamma/\sigma_B)(I - 11^\top/m - \hat x\hat x^\top/m)`, computed here
-column by column with the verified :func:`bntheory.batchnorm.batchnorm_backward`; MATH.md §2: BN
-normalises each feature over the batch and is invariant under :math:`W \to cW`, :math:`c > 0`).
+Each claim is encoded as its article prints it and decided against the toolkit:
 
-Every numerical decision states its tolerance (a constant of this module) and reports the
-battery's size and its worst instance.
+- article B's *Gradient Flow Stabilization* and *Parameter Decoupling* statements against the exact
+  BN transform at :math:`\varepsilon = 0` (MATH.md §1.3: the Jacobian
+  :math:`\partial y/\partial x = (\gamma/\sigma_B)(I - 11^\top/m - \hat x\hat x^\top/m)`, computed
+  column by column with the verified :func:`bntheory.batchnorm.batchnorm_backward`; MATH.md §2: BN
+  normalises each feature over the batch and is invariant under :math:`W \to cW`, :math:`c > 0`);
+- Santurkar et al.'s bounds, as both articles print them, on the one-layer batteries of
+  :mod:`bntheory.smoothness` / :mod:`proofs_check.smoothness` (MATH.md §8);
+- Yang et al.'s gradient explosion on the random deep networks of :mod:`bntheory.explosion`, with
+  the measurements of :mod:`proofs_check.explosion` (MATH.md §8).
+
+Every numerical decision states its tolerance and reports the battery's size, its largest ratio
+and, for a refutation, the first (smallest) failing instance with both sides' values.
 """
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from types import SimpleNamespace
 
 import numpy as np
 import sympy as sp
 
+from bntheory import explosion as X
 from bntheory import smoothness as sm
 from bntheory.batchnorm import batchnorm_backward, batchnorm_forward
 from bntheory.scale_invariance import bn_layer
 from bntheory.symbolic.verify import verify_identity
-from proofs_check import smoothness as smc
+from proofs_check import explosion as xc
+from proofs_check import smoothness as sc
 
 from .core import Counterexample, Finding, claim, literal_reading
 
@@ -82,9 +91,9 @@ def _battery_reading(name: str, rows: list[dict], key: str, tol: float, instance
     """One reading decided on a battery: it holds when every ``row[key] ≤ tol``.
 
     The evidence gives the battery's size, its largest ``row[key]`` and the ratio of that to
-    ``tol`` (``max_ratio``, unless ``evidence`` gives another); the counterexample is the first failing row (the batteries run from the smallest
-    instance up), with its ``instance`` keys, its ``sides`` keys and ``row[key]``, and ``note``
-    formatted with the row.
+    ``tol`` (``max_ratio``, unless ``evidence`` gives another); the counterexample is the first
+    failing row (the batteries run from the smallest instance up), with its ``instance`` keys, its
+    ``sides`` keys and ``row[key]``, and ``note`` formatted with the row.
     """
     worst = max(row[key] for row in rows)
     fail = next((row for row in rows if row[key] > tol), None)
@@ -165,7 +174,8 @@ def b_grad_sigma(stated, *, fast: bool, seed: int):
     ``(γ/σ_B)I`` (batch statistics held constant).
     """
     rng = np.random.default_rng(seed)
-    readings = {"∂y/∂x = γI, the per-element factor (as printed: /σ is the normalisation)": lambda g, s, J: g * np.eye(J.shape[0]),
+    readings = {"∂y/∂x = γI, the per-element factor (as printed: /σ is the normalisation)":
+                lambda g, s, J: g * np.eye(J.shape[0]),
                 "∂y/∂x = the full BN Jacobian (γ/σ_B)(I − 11ᵀ/m − x̂x̂ᵀ/m)": lambda g, s, J: J,
                 "∂y/∂x = (γ/σ_B)I, batch statistics held constant": lambda g, s, J: g / s * np.eye(J.shape[0])}
     rows = {name: [] for name in readings}
@@ -324,8 +334,8 @@ def _feature_pairs(fast: bool, seed: int) -> tuple:
     """``(label, p_i, p_j)``: two features ``i ≠ j`` of one BN layer at the same batch size, as
     :class:`bntheory.smoothness.BNPoint` (batteries of :func:`proofs_check.smoothness.battery`:
     ``m ∈ {3, 4, 8, 32, 128}``, logistic losses, ``σ(y) ∈ [0.1, 10]``, ``|γ| ∈ [0.3, 3]``)."""
-    first = smc.battery(seed, "claims.smoothness.feature-i", fast)
-    second = smc.battery(seed, "claims.smoothness.feature-j", fast)
+    first = sc.battery(seed, "claims.smoothness.feature-i", fast)
+    second = sc.battery(seed, "claims.smoothness.feature-j", fast)
     return tuple((label, sm.bn_point(*a), sm.bn_point(*b)) for (label, a), (_, b) in zip(first, second))
 
 
@@ -354,12 +364,12 @@ def _grad_readings(stated, fast: bool, seed: int, readings) -> Finding:
     same = tuple((label, p, p) for label, p, _ in pairs)
     chosen = {"same": same, "different": pairs, "any": same + pairs}
     note = "the printed left side exceeds the right side by {value:.3g} of (γ²/σ_i²)‖g_i‖² (> {tol:g})"
-    out = [_inequality_reading(name, _grad_rows(stated, chosen[features], sigma_j), smc.EXACT_TOL,
+    out = [_inequality_reading(name, _grad_rows(stated, chosen[features], sigma_j), sc.EXACT_TOL,
                                ("label", "y_i", "gamma", "beta", "g_i", "y_j", "sigma_j"), note)
            for name, features, sigma_j in readings]
     return Finding.from_readings(
         out, f"∇_y L̂ by the BN backward (bntheory.smoothness.bn_point) on {len(pairs)} random batches per reading; "
-             f"≤ up to {smc.EXACT_TOL:g}·(γ²/σ_i²)‖g_i‖² (float floor); max_ratio = max LHS/RHS")
+             f"≤ up to {sc.EXACT_TOL:g}·(γ²/σ_i²)‖g_i‖² (float floor); max_ratio = max LHS/RHS")
 
 
 def _santurkar_grad_bound(q):
@@ -472,13 +482,14 @@ def a_smooth_hess(stated, *, fast: bool, seed: int):
     article A defines it (the std of ``ŷ_j``, = 1).  The evidence gives the exact-HVP left side too.
     """
     note = "the printed left side exceeds the right side by {value:.3g} of the terms' scale (> {tol:g})"
-    readings = [_inequality_reading(name, _hess_rows(stated, sigma, fast, seed), smc.FD_TOL,
+    n = len(_hess_terms(fast, seed))
+    readings = [_inequality_reading(name, _hess_rows(stated, sigma, fast, seed), sc.FD_TOL,
                                     ("label", "y", "gamma", "beta", "sigma"), note)
                 for name, sigma in (("σ = std of the batch y_j (as printed)", _std_of_y),
                                     ("σ = σ_j as article A defines it: std of ŷ_j (= 1)", _std_of_yhat))]
     return Finding.from_readings(
-        readings, f"finite-difference HVP (relative step {sm.FD_REL_STEP:g}) along v = ∇_y L̂ on {readings[0][0].evidence['n_instances']} random "
-                  f"batches; ≤ up to {smc.FD_TOL:g} of (|curvature| + |correction|)·κ; max_ratio = max LHS/RHS")
+        readings, f"finite-difference HVP (relative step {sm.FD_REL_STEP:g}) along v = ∇_y L̂ on {n} random "
+                  f"batches; ≤ up to {sc.FD_TOL:g} of (|curvature| + |correction|)·κ; max_ratio = max LHS/RHS")
 
 
 @lru_cache(maxsize=4)
@@ -488,7 +499,7 @@ def _weight_units(fast: bool, seed: int) -> tuple:
     Thm 4.4 changes verdict (:func:`bntheory.smoothness.printed_weight_flip_scale`) and the scales
     ``(10⁻³c*, c*/2, 1, 2c*)`` at which every statement is evaluated."""
     out = []
-    for label, unit in smc.battery(seed, "claims.smoothness.weight", fast, d=4):
+    for label, unit in sc.battery(seed, "claims.smoothness.weight", fast, d=4):
         c_star = sm.printed_weight_flip_scale(sm.printed_weight_terms(*unit))
         out.append((label, unit, c_star, (1e-3 * c_star, c_star / 2, 1.0, 2 * c_star)))
     return tuple(out)
@@ -548,7 +559,7 @@ def a_smooth_weight(stated, *, fast: bool, seed: int):
     """
     note = ("the printed left side exceeds the right side by {value:.3g} of λ²(γ²/σ²)‖g‖² (> {tol:g}); "
             "under ℓ → cℓ the two sides scale differently (c² against c⁴ and c²)")
-    readings = [_inequality_reading(name, _weight_rows(stated, sigma_j, fast, seed), smc.EXACT_TOL,
+    readings = [_inequality_reading(name, _weight_rows(stated, sigma_j, fast, seed), sc.EXACT_TOL,
                                     ("label", "loss_scale", "c_star", "w", "X", "gamma", "beta", "g"), note,
                                     sides=("lhs", "rhs", "sides_by_loss_scale"))
                 for name, sigma_j in (("σ_j as article A defines it: std of ŷ_j (= 1)", _std_of_yhat),
@@ -556,7 +567,7 @@ def a_smooth_weight(stated, *, fast: bool, seed: int):
     n_units = len(_weight_units(fast, seed))
     return Finding.from_readings(
         readings, f"{n_units} BN units y = wᵀX (d = 4) × 4 loss scales ℓ → cℓ around the printed form's flip scale c*; "
-                  f"maxima over ‖X‖ ≤ λ read at one X, λ = ‖X‖_op; ≤ up to {smc.EXACT_TOL:g}·λ²(γ²/σ²)‖g‖²")
+                  f"maxima over ‖X‖ ≤ λ read at one X, λ = ‖X‖_op; ≤ up to {sc.EXACT_TOL:g}·λ²(γ²/σ²)‖g‖²")
 
 
 #: Scale of the BN optimum ``cW*`` used when ``⟨W₀,W*⟩ ≤ 0``: every ``c > 0`` is farther from ``W₀``
@@ -656,10 +667,95 @@ def a_smooth_init(stated, *, fast: bool, seed: int):
     readings = []
     for name, optimum in optima:
         rows, excluded = _init_rows(sides, condition, optimum, fast, seed)
-        readings.append(_inequality_reading(name, rows, smc.INIT_TOL, ("W0", "W_star", "inner", "c_hat"), note,
+        readings.append(_inequality_reading(name, rows, sc.INIT_TOL, ("W0", "W_star", "inner", "c_hat"), note,
                                             n_excluded_by_condition=excluded))
     identity = _line_identity(sides, seed)
     return Finding.from_readings(
         readings, f"{len(_init_pairs(fast, seed))} random (W₀, W*) with ⟨W₀,W*⟩ of both signs, ≤ up to "
-                  f"{smc.INIT_TOL:g}·(‖W₀‖² + ‖W*‖²); equality at c*W*: {identity['status']} (SymPy, d = {_INIT_DIM})",
+                  f"{sc.INIT_TOL:g}·(‖W₀‖² + ‖W*‖²); equality at c*W*: {identity['status']} (SymPy, d = {_INIT_DIM})",
         {"equality_at_line_optimum": identity})
+
+
+# --------------------------------------------------------------------------------------------
+# Yang et al. (2019): gradient explosion in deep BN networks at initialisation (MATH.md §8)
+# --------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _relu_growth(fast: bool, seed: int):
+    """The catalog's ReLU measurements, by the same function with the same arguments
+    (:func:`proofs_check.explosion.check_batch_monotone`'s ReLU family at ``N = 512``, ``B = 8, 32, 128``,
+    and :func:`proofs_check.explosion.check_relu`'s ``N = 1024``, ``B = 256``), so that a cache there
+    serves both: ``(family, large_batch)`` as :class:`bntheory.explosion.GrowthEstimate`."""
+    family_bn, family_depth = (((8, 4), (32, 4), (128, 3)), 12) if fast else (((8, 6), (32, 6), (128, 3)), 16)
+    family = tuple(xc._run(f"monotone.relu.{B}", seed, "relu", width=512, batch=B, depth=family_depth, n=n)
+                   for B, n in family_bn)
+    large = xc._run("relu", seed, "relu", width=1024, batch=256, depth=10 if fast else 16, n=3)
+    return family, large
+
+
+def _growth(est, of: str) -> tuple[float, float]:
+    """Per-layer growth ``(value, se)`` of the squared norm ``λ̂`` or of the norm ``sqrt(λ̂)``."""
+    return (est.lam, est.se) if of == "squared norm" else (est.norm_growth, est.norm_se)
+
+
+def _explode_reading(name: str, of: str, stated: dict, family, large, seed: int):
+    """One reading of A-explode with λ the growth of ``of``: λ > 1 at every batch size (by more than
+    2 SE), its trend in ``B`` (every consecutive change beyond 2 SE in the stated direction), and the
+    large-batch value within ``explosion.TOL`` of the stated limit (:func:`bntheory.explosion.compare`)."""
+    per_b = [{"B": e.batch, "N": e.width, "L": e.depth, "n_networks": e.n_networks,
+              "lambda": _growth(e, of)[0], "se": _growth(e, of)[1]} for e in family + (large,)]
+    above_one = all(r["lambda"] - 1.0 > 2.0 * r["se"] for r in per_b)
+    sign = -1.0 if stated["trend"] == "decreasing" else 1.0
+    steps = [{"from_B": a["B"], "to_B": b["B"], "change": b["lambda"] - a["lambda"],
+              "se": float(np.hypot(a["se"], b["se"]))} for a, b in zip(per_b[:len(family)], per_b[1:len(family)])]
+    trend = all(sign * s["change"] > 2.0 * s["se"] for s in steps)
+    limit = X.compare(*_growth(large, of), stated["limit"], xc.TOL)
+    holds = above_one and trend and limit.holds
+    evidence = {"lambda_of": of, "per_batch": per_b, "above_one": above_one, "trend": stated["trend"],
+                "trend_steps": steps, "trend_holds": trend, "limit": limit.as_dict(), "n_instances": len(per_b),
+                "max_ratio": limit.ratio, "tolerance": xc.TOL}
+    failed = [p for p, ok in (("λ > 1", above_one), (f"λ {stated['trend']} in B", trend),
+                              (f"λ → {stated['limit']:.4f}", limit.holds)) if not ok]
+    cex = None if holds else Counterexample(
+        {"activation": "relu", "networks": per_b, "lambda_of": of, "seed": seed,
+         "streams": "proofs_check._instances.rng(seed, 'explosion.monotone.relu.<B>' | 'explosion.relu')"},
+        {"claimed_limit": stated["limit"], "measured_at_B256": limit.estimate, "se": limit.se,
+         "claimed_trend": stated["trend"], "changes_with_B": [s["change"] for s in steps]},
+        f"fails: {', '.join(failed)} (tolerance ±{xc.TOL} with 2·SE resolution, random ReLU BN networks)")
+    return literal_reading(name, holds, evidence, cex)
+
+
+_EXPLODE_LIMIT = math.pi / (math.pi - 1)
+
+
+@claim("A-explode", "A", "Vanishing/exploding gradients",
+       r"\|\nabla_{W^1}\|>c\lambda^L,\ \lambda>1;\ \lambda\text{ decreases as the batch size increases};"
+       r"\ \text{ReLU: }\lambda\to\pi/(\pi-1)\approx1.467",
+       stated={"lambda_of": None, "trend": "decreasing", "limit": _EXPLODE_LIMIT},
+       variants=({"lambda_of": "norm", "trend": "decreasing", "limit": math.sqrt(_EXPLODE_LIMIT)},  # true
+                 {"lambda_of": "squared norm", "trend": "increasing", "limit": _EXPLODE_LIMIT}),  # false trend
+       corrected=(r"\|\nabla_{W^1}\|^2>c\lambda_G^L,\ \lambda_G>1\text{ decreasing in the batch size};\ "
+                  r"\text{ReLU: }\lambda_G\to\pi/(\pi-1)\approx1.467\ (\text{the norm grows by }\sqrt{\lambda_G}\approx1.211)",
+                  {"lambda_of": "squared norm", "trend": "decreasing", "limit": _EXPLODE_LIMIT}))
+def a_explode(stated, *, fast: bool, seed: int):
+    r"""Gradient explosion at initialisation (article A, *Vanishing/exploding gradients*; MATH.md §8,
+    Yang et al. 2019): measured on random deep ReLU BN networks (:func:`_relu_growth`, the
+    measurements of :mod:`proofs_check.explosion`).
+
+    ``stated = {"lambda_of", "trend", "limit"}``: which per-layer growth ``λ`` is (``None``: as printed,
+    unspecified), its trend in the batch size and its ReLU large-batch limit.  The article writes
+    "norm ``> cλ^L``", so literally ``λ`` is the growth of the norm; Yang's ``λ_G`` (whose limit is
+    ``π/(π−1)``) is that of the *squared* norm.  Readings when unspecified: the norm (literal) and the
+    squared norm.  ``λ → limit`` is compared at ``B = 256``, ``N = 1024`` within ``±0.02`` (resolved:
+    ``2·SE ≤ 0.02``; finite batch biases the estimate up, finite width down).
+    """
+    family, large = _relu_growth(fast, seed)
+    quantities = ((stated["lambda_of"],) if stated["lambda_of"] else ("norm", "squared norm"))
+    names = {"norm": "λ = per-layer growth of the gradient norm (as printed: norm > cλ^L)",
+             "squared norm": "λ = per-layer growth of the squared gradient norm (Yang et al.'s λ_G)"}
+    return Finding.from_readings(
+        [_explode_reading(names[of], of, stated, family, large, seed) for of in quantities],
+        f"random ReLU BN networks at initialisation (bntheory.explosion.gradient_growth): B = 8, 32, 128 at "
+        f"N = 512 and B = 256 at N = 1024, λ fitted on log ‖∂ℓ/∂W^l‖² over layers; limit within ±{xc.TOL}, "
+        "trend and λ > 1 beyond 2 SE")
