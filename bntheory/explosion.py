@@ -188,6 +188,14 @@ def _psd_sqrt(K: np.ndarray) -> np.ndarray:
     return (U * np.sqrt(np.clip(lam, 0.0, None))) @ U.T
 
 
+def _positive(name: str, l: int, depth: int, v) -> float:
+    """``v`` if finite and positive, else :class:`NonFiniteError` naming the layer (an overflow)."""
+    if not (np.isfinite(v) and v > 0.0):
+        raise NonFiniteError(f"{name} at layer l = {l + 1} is {v} (depth L = {depth} is too deep for float64 "
+                             "at this growth rate)")
+    return float(v)
+
+
 def _sampler(sampler, n: int, b: int) -> str:
     """The sampler to use (``"auto"`` resolved), or :class:`ParameterError` naming the bad choice."""
     if sampler not in SAMPLERS + ("auto",):
@@ -274,19 +282,15 @@ def network_gradients(activation: str, *, width: int, batch: int, depth: int, bn
         x_prev, Q, A, z, cache = layers[l]
         dz = dx * (z > 0.0) if relu else dx
         dh = batchnorm_backward(dz, cache)[0] if bn else dz
-        weight_sq[l] = np.sum((dh @ dh.T) * (x_prev @ x_prev.T))
-        if sampler == "dense":
-            dx = dh @ A  # = dh W
-        else:  # dh W = dh (W Q) Qᵀ + dh (W Q⊥) Q⊥ᵀ, the second part drawn given dh
-            Y = gen.standard_normal((b, n)) * scale
-            dx = (dh @ A) @ Q.T + _psd_sqrt(dh @ dh.T) @ (Y - (Y @ Q) @ Q.T)
-        act_sq[l] = np.sum(dx * dx)
-    for name, v in (("‖∂ℓ/∂W^l‖²", weight_sq), ("‖∂ℓ/∂x^l‖²", act_sq)):
-        bad = ~(np.isfinite(v) & (v > 0.0))
-        if bad.any():
-            k = int(np.argmax(bad))
-            raise NonFiniteError(f"{name} at layer l = {k + 1} is {v[k]} (depth L = {depth} is too deep "
-                                 "for float64 at this growth rate)")
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported at once
+            K = dh @ dh.T
+            weight_sq[l] = _positive("‖∂ℓ/∂W^l‖²", l, depth, np.sum(K * (x_prev @ x_prev.T)))
+            if sampler == "dense":
+                dx = dh @ A  # = dh W
+            else:  # dh W = dh (W Q) Qᵀ + dh (W Q⊥) Q⊥ᵀ, the second part drawn given dh
+                Y = gen.standard_normal((b, n)) * scale
+                dx = (dh @ A) @ Q.T + _psd_sqrt(K) @ (Y - (Y @ Q) @ Q.T)
+            act_sq[l] = _positive("‖∂ℓ/∂x^{l−1}‖²", l, depth, np.sum(dx * dx))
     return weight_sq, act_sq
 
 
