@@ -3,8 +3,8 @@ r"""``bntheory figures``: the convergence plots, drawn from tidy records and nev
 Every figure is drawn by a function of this module from the files :mod:`bntheory.records` writes
 (``<name>.csv`` and its JSON sidecar) -- read back from disk, so what is drawn is what is recorded,
 and ``--from-records DIR`` redraws without running any solver.  Conventions (issue #7, item 2):
-decay on a log scale; axes named by their quantity; measured series solid, theorem bounds dashed
-and labelled, reference curves (not bounds) dotted, precision floors thin grey dotted; a legend;
+decay on a log scale; axes named by their quantity; measured series solid, theorem bounds and
+predictions (not bounds) dashed and labelled, reference curves (not bounds) dotted, precision floors thin grey dotted; a legend;
 the instance in every panel's title; a footer with the seed, the record file and the statement
 that the setting is ours.
 
@@ -17,6 +17,7 @@ figure         illustrates                                            regime
 ``empirical``  finite-sample, non-Gaussian data, MATH.md §5           experiment
 ``network``    per-unit bound of alternating GDNP, MATH.md §6         theorem / experiment
 ``tightness``  measured/bound of the OLS theorem, MATH.md §3, §9.3    theorem
+``explosion``  gradient explosion at initialisation, MATH.md §8       theorem (mean field)
 =============  =====================================================  ==========================
 
 References
@@ -39,10 +40,11 @@ from .errors import BNTheoryError, ParameterError
 from .records import EXPERIMENTS, Table, check_claims, environment, experiment, read_records, write_records
 
 __all__ = ["FIGURES", "draw", "draw_ols", "draw_halfspace", "draw_bisection", "draw_empirical",
-           "draw_network", "draw_tightness", "select", "run", "add_arguments", "main_from_args"]
+           "draw_network", "draw_tightness", "draw_explosion", "select", "run", "add_arguments", "main_from_args"]
 
 _STYLE = {"measured": {"ls": "-", "lw": 1.7, "zorder": 3},
           "bound": {"ls": (0, (5, 3)), "lw": 1.6, "zorder": 2.5},
+          "prediction": {"ls": (0, (5, 3)), "lw": 1.4, "zorder": 2.5},
           "reference": {"ls": ":", "lw": 1.8, "zorder": 2},
           "floor": {"ls": ":", "lw": 1.0, "color": "0.55", "zorder": 1}}
 
@@ -290,9 +292,90 @@ def draw_tightness(table: Table):
     return fig
 
 
+def draw_explosion(table: Table):
+    r"""Figure ``explosion``: gradient explosion in deep BN networks at initialisation (MATH.md §8;
+    Yang et al. 2019).
+
+    Top: the squared weight gradient ``‖∂ℓ/∂W^{L−k}‖²`` relative to the last layer's against the
+    number ``k`` of layers below the output, for linear (left) and ReLU (right) BN networks at
+    several batch sizes ``B``, each with its predicted growth ``λ_G^k`` dashed (linear:
+    ``λ_G = (B−2)/(B−3)``; ReLU: only the ``B → ∞`` limit ``π/(π−1)``, drawn on ``B = 256``), and the
+    same network without BN (prediction 1).  The grey band marks the layers the growth is fitted on.
+    Bottom left: the fitted ``λ̂`` against ``B`` (mean ± SE over networks) with the predictions.
+    Bottom right: ``|λ̂ − λ_G|`` (filled) and ``2·SE`` (open) against the tolerance 0.02 -- the claims.
+    The setting is ours.
+    """
+    fig, axes = _figure(table, 2, 2, (14, 10.5))
+    panels = {p["id"]: p for p in _panels(table)}
+    palette = ["C0", "C1", "C2", "C3", "C4", "C5"]
+    for ax, pid in zip(axes[:2], ("linear", "relu")):
+        panel, colors, labels = panels[pid], {}, {}
+        names = [n for n, s in table.series[pid].items() if s["kind"] == "measured"]
+        for i, name in enumerate(names):
+            colors[name] = colors[f"prediction {name}"] = "0.25" if name.startswith("no BN") else palette[i]
+            B = int(name.split("B=")[1])
+            if name.startswith("no BN"):
+                labels[f"prediction {name}"] = "no BN: prediction 1"
+            elif pid == "linear":
+                labels[f"prediction {name}"] = rf"$B={B}$: prediction $((B-2)/(B-3))^k$ = {(B - 2) / (B - 3):.4g}$^k$"
+            else:
+                labels[f"prediction {name}"] = r"$B\to\infty$ limit $(\pi/(\pi-1))^k$ = 1.4669$^k$, drawn on $B=256$"
+            labels[name] = name.replace("B=", "$B=$")
+        lo, hi = panel["fit_window_k"]
+        ax.axvspan(lo, hi, color="0.93", zorder=0, label=f"layers fitted: k = {lo}..{hi}")
+        _draw_panel(ax, table, panel, colors, labels)
+    ax, panel = axes[2], panels["fit"]
+    for color, fam in (("C0", "linear BN"), ("C3", "ReLU BN")):
+        m, se = table.get("fit", f"{fam}: fitted growth"), table.get("fit", f"{fam}: standard error")
+        ax.errorbar(m["x"], m["value"], yerr=se["value"], fmt="o", ls="none", color=color, capsize=3, ms=5,
+                    label=f"{fam}: fitted growth (± SE)", zorder=3)
+    for name, color, label in (("(B-2)/(B-3) (linear, mean field)", "C0", r"linear: $(B-2)/(B-3)$"),
+                               ("pi/(pi-1) (ReLU, B -> infinity)", "C3", r"ReLU, $B\to\infty$: $\pi/(\pi-1)$"),
+                               ("no BN: 1", "0.4", "no BN: 1 (reference)")):
+        s = table.get("fit", name)
+        ax.plot(s["x"], s["value"], color=color, label=label, **{k: v for k, v in _STYLE[s["kind"]].items()
+                                                                 if k != "color"})
+    ax, panel = axes[2], panels["fit"]
+    ax.set_xscale("log")
+    ax.set_yscale(panel["yscale"])
+    ax.set_xlabel(panel["x"])
+    ax.set_ylabel(panel["y"])
+    ax.set_title(panel["title"], fontsize=10)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    ax, panel = axes[3], panels["claims"]
+    fam_color = {"linear BN": "C0", "ReLU BN": "C3", "linear, no BN": "0.25", "ReLU, no BN": "C5"}
+    for name, s in table.series["claims"].items():
+        if s["kind"] == "bound":
+            ax.plot(s["x"], s["value"], color="k", label=f"bound: tolerance {s['value'][0]:g}", **{
+                k: v for k, v in _STYLE["bound"].items() if k != "color"})
+            continue
+        fam = name.split(":")[0]
+        open_marker = name.endswith("2 SE")
+        ax.plot(s["x"], np.maximum(s["value"], panel["ymin"]), ls="none", marker="s" if open_marker else "o",
+                ms=7, color=fam_color[fam], mfc="none" if open_marker else fam_color[fam],
+                label=name.replace("pi/(pi-1)", "π/(π−1)"), zorder=3)
+    ax.set_xscale("log")
+    ax.set_yscale(panel["yscale"])
+    ax.set_ylim(panel["ymin"], 0.2)
+    ax.set_xlabel(panel["x"])
+    ax.set_ylabel(panel["y"])
+    ax.set_title(panel["title"], fontsize=10)
+    ax.grid(True, which="major", alpha=0.3)
+    handles, labs = ax.get_legend_handles_labels()
+    keep = {}
+    for h, lab in zip(handles, labs):
+        keep.setdefault(lab, h)
+    ax.legend(keep.values(), keep.keys(), fontsize=7.5, ncol=2, loc="lower center")
+    _footer(fig, table)
+    fig.tight_layout(rect=(0, 0.02, 1, 0.97))
+    return fig
+
+
 #: Figure name → drawing function (same names as :data:`bntheory.records.EXPERIMENTS`).
 FIGURES = {"ols": draw_ols, "halfspace": draw_halfspace, "bisection": draw_bisection,
-           "empirical": draw_empirical, "network": draw_network, "tightness": draw_tightness}
+           "empirical": draw_empirical, "network": draw_network, "tightness": draw_tightness,
+           "explosion": draw_explosion}
 assert list(FIGURES) == list(EXPERIMENTS)
 
 
@@ -337,9 +420,10 @@ def draw(table: Table, out_dir) -> list[Path]:
 def _claim_line(c: dict) -> str:
     """One progress line per claim: verdict, max ratio over ``t ≥ 1``, points compared."""
     verdict = "holds" if c["holds"] else "VIOLATED"
+    ratio = (f"max measured/bound over t >= 1: {c['max_ratio_after_start']:.3g}" if c.get("x_is_time", True)
+             else f"max measured/bound over every x: {c['max_ratio']:.3g}")
     line = (f"    {c['regime']} claim {verdict}: panel {c['panel']!r}, {c['measured']} <= {c['bound']}; "
-            f"max measured/bound over t >= 1: {c['max_ratio_after_start']:.3g}, "
-            f"n_compared {c['n_compared']} of {c['n_measured']} (floor {c['floor']:.3g})")
+            f"{ratio}, n_compared {c['n_compared']} of {c['n_measured']} (floor {c['floor']:.3g})")
     if c["first_violation"] is not None:
         line += f"; first violation at x = {c['first_violation'][0]:g}"
     if c["missing_bound"]:

@@ -7,9 +7,11 @@ run in the drawing code:
     A tidy table, one observation per row, columns :data:`COLUMNS`:
     ``figure, panel, series, kind, x, value, label``.  ``kind`` is ``measured`` (read off a solver
     trace), ``bound`` (a theorem's right-hand side from :mod:`bntheory.bounds`, evaluated on the
-    same trace), ``reference`` (a comparison curve that is *not* a bound) or ``floor`` (a precision
-    floor, MATH.md §9.1).  ``x`` is the iteration ``t``, the number of halvings ``T_s`` or an
-    instance index; ``label`` names the instance where ``x`` is an index.  Floats are written with
+    same trace), ``prediction`` (a theory's predicted value, *not* a bound: the measured series may
+    lie on either side; drawn dashed like a bound), ``reference`` (a comparison curve that is *not* a
+    bound) or ``floor`` (a precision floor, MATH.md §9.1).  ``x`` is the iteration ``t``, the number
+    of halvings ``T_s``, a depth, a batch size or an instance index; ``label`` names the instance
+    where ``x`` is an index.  Floats are written with
     ``repr`` (shortest round trip), so the same numbers give the same bytes.
 ``<name>.json``
     The sidecar: ``seed``, ``parameters``, the ``environment`` (Python, NumPy, SciPy, SymPy,
@@ -51,7 +53,7 @@ __all__ = [
 #: Columns of every record CSV, in order.
 COLUMNS = ("figure", "panel", "series", "kind", "x", "value", "label")
 #: Allowed values of the ``kind`` column.
-KINDS = ("measured", "bound", "reference", "floor")
+KINDS = ("measured", "bound", "prediction", "reference", "floor")
 #: What every sidecar says about the setting (issue #7).
 SETTING = ("ours: the paper's experiment settings are not available, so these instances, sizes and "
            "step sizes are our design")
@@ -96,16 +98,18 @@ class FigureRecords:
             {"id": pid, "title": title, "x": x, "y": y, "yscale": yscale, "regime": regime, **extra})
 
     def claim(self, panel: str, measured: str, bound: str, floor: float, statement: str,
-              regime: str = "theorem") -> None:
+              regime: str = "theorem", x_is_time: bool = True) -> None:
         """Record that ``bound`` dominates ``measured`` in ``panel`` wherever ``measured ≥ floor``.
 
         ``regime`` is ``"theorem"`` (a violation sets the exit status) or ``"experiment"`` (an
-        experiment's claim, reported separately, never setting the exit status)."""
+        experiment's claim, reported separately, never setting the exit status).  ``x_is_time =
+        False`` (stored only then) says ``x`` is not an iteration (a batch size): the progress line
+        then reports the maximum ratio over every ``x``, not over ``t ≥ 1``."""
         if regime not in ("theorem", "experiment"):
             raise ParameterError(f"regime must be 'theorem' or 'experiment', got regime = {regime!r}")
         self.meta.setdefault("claims", []).append(
             {"panel": panel, "measured": measured, "bound": bound, "floor": float(floor),
-             "statement": statement, "regime": regime})
+             "statement": statement, "regime": regime, **({} if x_is_time else {"x_is_time": False})})
 
 
 # ============================================================================ files
@@ -665,7 +669,98 @@ def experiment_tightness(seed: int) -> FigureRecords:
     return rec
 
 
-#: The experiments, in the order of issue #7 item 1 (a–f): name → function of the seed.
+def experiment_explosion(seed: int) -> FigureRecords:
+    r"""Figure ``explosion`` (issue #8, item 2): gradient explosion in deep BN networks at
+    initialisation (MATH.md §8; Yang et al. 2019, *A Mean Field Theory of Batch Normalization*).
+
+    Random networks of :mod:`bntheory.explosion` (BN with ``ε = 0``, ``γ = 1``, ``β = 0`` on every
+    pre-activation, critical ``σ_w²``, random output gradient).  Panel ``linear``: ``N = 1024``,
+    depth 30, ``B ∈ {7, 10, 16, 64}`` and the network without BN (``B = 8``): the squared gradient
+    norm ``‖∂ℓ/∂W^{L−k}‖²/‖∂ℓ/∂W^L‖²`` (geometric mean over networks) against the number ``k`` of
+    layers below the output, with the prediction ``((B−2)/(B−3))^k`` (no BN: ``1``) dashed, anchored at
+    the first fitted layer.  Panel ``relu``: ``N = 1024``, depth 16, ``B ∈ {4, 8, 32, 256}`` and no BN
+    (``B = 32``); only the ``B → ∞`` limit ``π/(π−1)`` is predicted (drawn on ``B = 256``).  Panel
+    ``fit``: the fitted growth ``λ̂`` (mean over networks) against ``B`` with ``(B−2)/(B−3)`` and
+    ``π/(π−1)``; its standard errors are the ``reference`` series ``... standard error``.  Panel
+    ``claims``: ``|λ̂ − prediction|`` and ``2·SE`` against the tolerance 0.02 (the checks' window,
+    :mod:`proofs_check.explosion`) -- the claims ``bntheory figures`` checks.
+    """
+    from .explosion import gradient_growth, large_batch_limit, linear_prediction
+
+    rec = FigureRecords("explosion")
+    tol, skip = 0.02, (3, 2)
+    relu_limit = large_batch_limit("relu")
+    families = {  # panel -> (activation, depth, [(B, networks, bn)])
+        "linear": ("linear", 30, [(7, 12, True), (10, 8, True), (16, 6, True), (64, 3, True), (8, 4, False)]),
+        "relu": ("relu", 16, [(4, 4, True), (8, 4, True), (32, 4, True), (256, 3, True), (32, 6, False)]),
+    }
+    fits: dict = {}
+    for pid, (act, depth, runs) in families.items():
+        for B, n, bn in runs:
+            e = gradient_growth(act, width=1024, batch=B, depth=depth, n_networks=n, bn=bn,
+                                rng=_gen(seed, "explosion", B, int(bn), depth), skip_input=skip[0],
+                                skip_output=skip[1])
+            name = f"B={B}" if bn else f"no BN, B={B}"
+            k = np.arange(depth)
+            curve = np.exp(np.mean(np.log(e.weight_sq[:, ::-1] / e.weight_sq[:, -1:]), axis=0))
+            rec.add(pid, name, "measured", k, curve)
+            pred = (linear_prediction(B) if act == "linear" else (relu_limit if B == 256 else None)) if bn else 1.0
+            if pred is not None:
+                rec.add(pid, f"prediction {name}", "prediction", k, curve[skip[1]] * pred ** (k - skip[1]))
+            fits[(act, bn, B)] = (e, pred)
+        rec.panel(pid, title=f"{'linear' if act == 'linear' else 'ReLU'} BN network, N = 1024, depth {depth}, "
+                             f"B ∈ {{{', '.join(str(r[0]) for r in runs if r[2])}}}; "
+                             f"without BN: B = {[r[0] for r in runs if not r[2]][0]}",
+                  x="layers below the output k = L − l",
+                  y=r"$\|\partial\ell/\partial W^{L-k}\|^2 \,/\, \|\partial\ell/\partial W^{L}\|^2$",
+                  fit_window_k=[skip[1], depth - 1 - skip[0]])
+    for (act, bn), label in (((("linear", True)), "linear BN"), (("relu", True), "ReLU BN")):
+        items = sorted((B, e) for (a, b, B), (e, _) in fits.items() if a == act and b == bn)
+        Bs = [B for B, _ in items]
+        rec.add("fit", f"{label}: fitted growth", "measured", Bs, [e.lam for _, e in items])
+        rec.add("fit", f"{label}: standard error", "reference", Bs, [e.se for _, e in items])
+    Bgrid = np.unique(np.round(np.geomspace(4, 256, 40)))
+    rec.add("fit", "(B-2)/(B-3) (linear, mean field)", "prediction", Bgrid, [linear_prediction(int(B)) for B in Bgrid])
+    rec.add("fit", "pi/(pi-1) (ReLU, B -> infinity)", "prediction", Bgrid[[0, -1]], [relu_limit] * 2)
+    rec.add("fit", "no BN: 1", "reference", Bgrid[[0, -1]], [1.0, 1.0])
+    rec.panel("fit", title="fitted growth per layer of the squared gradient norm (mean ± SE over networks)",
+              x="batch size B", y=r"$\hat\lambda_G$", yscale="linear", xscale="log")
+    claimed: dict = {}  # series -> ([B], [value])
+    for (act, bn, B), (e, pred) in fits.items():
+        if pred is None:
+            continue
+        fam = ("linear" if act == "linear" else "ReLU") + (" BN" if bn else ", no BN")
+        what = {"linear BN": "(B-2)/(B-3)", "ReLU BN": "pi/(pi-1)"}.get(fam, "1")
+        for series, value in ((f"{fam}: |fit - {what}|", abs(e.lam - pred)), (f"{fam}: 2 SE", 2.0 * e.se)):
+            claimed.setdefault(series, ([], []))
+            claimed[series][0].append(B)
+            claimed[series][1].append(value)
+    for series, (Bs, values) in claimed.items():
+        rec.add("claims", series, "measured", Bs, values)
+        rec.claim("claims", series, f"tolerance {tol}", 0.0,
+                  f"{series} <= {tol} at B = {', '.join(map(str, Bs))} (MATH.md §8; the checks' window)",
+                  x_is_time=False)
+    xs = sorted({B for Bs, _ in claimed.values() for B in Bs})
+    rec.add("claims", f"tolerance {tol}", "bound", xs, [tol] * len(xs))
+    rec.panel("claims", title=f"distance of the fitted growth from its prediction, and 2 SE, against the tolerance {tol}",
+              x="batch size B", y=r"$|\hat\lambda_G - \lambda_G|$  and  $2\,\mathrm{SE}$", xscale="log", ymin=1e-4)
+    rec.meta.update(
+        title="Gradient explosion in deep BN networks at initialisation (Yang et al. 2019)",
+        illustrates="MATH.md §8 (Yang et al. 2019): lambda_G = (B-2)/(B-3) (linear), -> pi/(pi-1) (ReLU, B -> inf), "
+                    "1 without BN",
+        stands_in_for="Yang et al. 2019's gradient-explosion measurements; setting ours", regime="theorem",
+        parameters={"width": 1024, "depth": {"linear": 30, "relu": 16},
+                    "runs": {pid: [{"B": B, "networks": n, "bn": bn} for B, n, bn in runs]
+                             for pid, (_, _, runs) in families.items()},
+                    "bn": "eps = 0, gamma = 1, beta = 0, batch statistics, every pre-activation",
+                    "sigma_w2": {"linear": 1.0, "relu": 2.0}, "loss": "l = sum G * x^L, G iid N(0, 1)",
+                    "fit": "least squares of log ||dl/dW^l||^2 on l, layers 4..L-2, per network; mean and SE over networks",
+                    "tolerance": tol, "sampler": "auto (Gaussian conditioning for 8B <= N, else dense)",
+                    "float": "float64"})
+    return rec
+
+
+#: The experiments, in the order of issue #7 item 1 (a–f), then issue #8's: name → function of the seed.
 EXPERIMENTS = {
     "ols": experiment_ols,
     "halfspace": experiment_halfspace,
@@ -673,6 +768,7 @@ EXPERIMENTS = {
     "empirical": experiment_empirical,
     "network": experiment_network,
     "tightness": experiment_tightness,
+    "explosion": experiment_explosion,
 }
 
 

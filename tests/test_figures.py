@@ -94,6 +94,7 @@ def test_every_bound_claim_holds_on_the_records(full):
     ("bisection", "uSu=0.99", "(d_g f)^2 at a^(T_s)"),
     ("network", "unit 1", "GDNP on unit 1"),
     ("tightness", "battery", "max_(t>=1) measured/bound"),
+    ("explosion", "claims", "linear BN: |fit - (B-2)/(B-3)|"),
 ])
 def test_a_wrong_record_is_caught(full, tmp_path, name, panel, series):
     """Negative control: one measured value set to twice its bound (at an x above the floor) must
@@ -171,7 +172,7 @@ def test_same_seed_gives_identical_records_another_seed_differs(tmp_path):
 
 
 @pytest.mark.slow
-def test_all_six_experiments_are_deterministic(tmp_path, full):
+def test_all_experiments_are_deterministic(tmp_path, full):
     """The whole set, against the fixture's run (seed 0, drawn by the command)."""
     out, _, _ = full
     _compute(NAMES, 0, tmp_path)
@@ -181,8 +182,9 @@ def test_all_six_experiments_are_deterministic(tmp_path, full):
 
 @pytest.mark.slow
 def test_figures_are_readable(full):
-    """Issue #7 item 2: axes named, log scale where the panel declares it, bounds dashed and
-    labelled, a legend, the instance in the title."""
+    """Issue #7 item 2: axes named, log scale where the panel declares it, bounds and predictions
+    (kind ``prediction``, not bounds) dashed and labelled -- and nothing else dashed --, a legend,
+    the instance in the title."""
     out, _, _ = full
     for name in NAMES:
         table = records.read_records(out, name)
@@ -197,7 +199,7 @@ def test_figures_are_readable(full):
             for ln in ax.get_lines():
                 if ln.get_label().startswith("bound") or "bound (" in ln.get_label():
                     assert ln.get_linestyle() == "--", (name, ln.get_label())
-            assert sum(k == "bound" for k in kinds.values()) == sum(
+            assert sum(k in ("bound", "prediction") for k in kinds.values()) == sum(
                 ln.get_linestyle() == "--" for ln in ax.get_lines())
         import matplotlib.pyplot as plt
 
@@ -357,3 +359,26 @@ def test_bisection_labels_are_mapped_by_series_name(full, tmp_path):
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def test_explosion_figure_draws_predictions_and_checks_its_claims(full, tmp_path):
+    """Issue #8 item 2: the ``explosion`` records hold the per-layer curves for several batch sizes
+    with their predicted growth, the no-BN control, and claims on |fit − prediction| and 2 SE (the
+    recorded distance is the one computed from the recorded fit); a distance of 0.03 > 0.02 is caught."""
+    out, summary, text = full
+    table = records.read_records(out, "explosion")
+    for pid, Bs in (("linear", (7, 10, 16, 64)), ("relu", (4, 8, 32, 256))):
+        kinds = {n: s["kind"] for n, s in table.series[pid].items()}
+        assert all(kinds[f"B={B}"] == "measured" for B in Bs) and any(n.startswith("no BN") for n in kinds)
+        assert sum(k == "prediction" for k in kinds.values()) == (5 if pid == "linear" else 2)
+    dev_name = "linear BN: |fit - (B-2)/(B-3)|"
+    fit, dev = table.get("fit", "linear BN: fitted growth"), table.get("claims", dev_name)
+    np.testing.assert_allclose(dev["value"], np.abs(fit["value"] - (fit["x"] - 2) / (fit["x"] - 3)), rtol=1e-12)
+    assert all(c["holds"] for c in summary["explosion"]["claims"]) and len(summary["explosion"]["claims"]) == 8
+    assert "over every x" in text
+    for ext in ("csv", "json"):
+        shutil.copy(out / f"explosion.{ext}", tmp_path / f"explosion.{ext}")
+    _rewrite(tmp_path / "explosion.csv",
+             lambda r: r[:5] + ["0.03"] + r[6:] if (r[1], r[2], r[4]) == ("claims", dev_name, "16") else r)
+    bad = [c for c in records.check_claims(records.read_records(tmp_path, "explosion")) if not c["holds"]]
+    assert [c["measured"] for c in bad] == [dev_name] and bad[0]["first_violation"][0] == 16.0
