@@ -22,7 +22,7 @@ from bntheory.errors import ParameterError
 from proofs_check.claims.core import (HOLDS, NOT_CHECKABLE, REFUTED, REGISTRY, Claim, Counterexample, Finding,
                                       claim, literal_reading)
 from proofs_check.claims.errata import to_errata_markdown
-from proofs_check.claims.ids import CLAIMS_MD, EMPIRICAL, ORDER
+from proofs_check.claims.ids import CLAIMS_MD, EMPIRICAL, ORDER, SECTIONS
 from proofs_check.claims.runner import evaluate_claims, registered_in_order
 from proofs_check.runner import run as verify_run
 
@@ -195,7 +195,10 @@ def test_errata_page_groups_by_article_then_section(fast_verdicts):
     page = to_errata_markdown([v.as_dict() for v in fast_verdicts.values()])
     a, b = page.index("## Article A"), page.index("## Article B")
     assert a < b
-    assert page.index("### Backpropagation") < page.index("### Least-square problem") < b
+    assert page.index("### Procedures/Backpropagation") < page.index("### Theoretical Understanding") \
+        < page.index("### Least-square problem") < b
+    sources = {v.as_dict()["source"].split(", ", 1)[1] for v in fast_verdicts.values()}
+    assert sources <= set(SECTIONS["A"]) | set(SECTIONS["B"])  # every section has its place in the order
     assert page.count("#### `") == len(ORDER)
     assert page.count("not checkable here") >= len(EMPIRICAL)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from .core import ARTICLES, HOLDS, NOT_CHECKABLE, REFUTED
+from .ids import SECTIONS
 
 _MARK = {HOLDS: "holds", REFUTED: "**refuted**", NOT_CHECKABLE: "not checkable here"}
 
@@ -69,7 +70,9 @@ def to_errata_markdown(rows: list[dict]) -> str:
         sections: dict[str, list[dict]] = {}
         for r in mine:
             sections.setdefault(r["source"].split(", ", 1)[1], []).append(r)
-        for section, members in sections.items():
+        known = SECTIONS[letter]
+        for section, members in sorted(sections.items(),
+                                       key=lambda kv: known.index(kv[0]) if kv[0] in known else len(known)):
             out += [f"### {section}", ""]
             for r in members:
                 out += _claim_lines(r)

@@ -23,3 +23,13 @@ EMPIRICAL = (
 )
 
 ORDER = CLAIMS_MD + EMPIRICAL
+
+#: The articles' sections in the order they appear (the errata page follows it).
+SECTIONS = {
+    "A": ("Procedures/Transformation", "Procedures/Backpropagation", "Procedures/Inference",
+          "Theoretical Understanding", "Smoothness", "Measure", "Vanishing/exploding gradients", "Decoupling",
+          "Least-square problem", "Learning halfspace", "Neural networks"),
+    "B": ("Introduction", "Impact and Recognition", "Procedures/Backpropagation Through Normalization",
+          "Procedures/Inference Phase", "Loss Landscape Smoothness", "Covariate Shift Quantification",
+          "Gradient Flow Stabilization", "Parameter Decoupling", "Least-Squares Optimization", "Halfspace Learning"),
+}
