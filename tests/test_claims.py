@@ -209,3 +209,13 @@ def test_verify_reports_the_claims(capsys):
     assert set(report["claims"][0]) == CLAIM_KEYS
     assert report["summary"]["claims"] == {HOLDS: 0, REFUTED: 1, NOT_CHECKABLE: 0, "failed": []}
     assert "claims: 0 hold, 1 refuted" in capsys.readouterr().out
+
+
+def test_the_readme_lists_exactly_the_refuted_claims(fast_verdicts):
+    """The README's table of refuted statements is the computed one (no verdict kept by hand)."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## `bntheory claims`"):readme.index("## `bntheory figures`")]
+    listed = set(re.findall(r"^\| ([AB]-[a-z0-9-]+) \|", section, re.M))
+    assert listed == {i for i, v in fast_verdicts.items() if v.verdict == REFUTED}
+    counts = {k: sum(v.verdict == k for v in fast_verdicts.values()) for k in (HOLDS, REFUTED, NOT_CHECKABLE)}
+    assert f"**{counts[HOLDS]} hold, {counts[REFUTED]} refuted, {counts[NOT_CHECKABLE]} not checkable**" in section

@@ -16,7 +16,7 @@ from .core import HOLDS, NOT_CHECKABLE, REFUTED, REGISTRY, ClaimVerdict
 from .errata import to_errata_markdown
 from .ids import ORDER
 
-_COLUMNS = (("id", 18), ("verdict", 13), ("method", 62), ("s", 6))
+_COLUMNS = (("id", 20), ("verdict", 13), ("method", 62), ("s", 6))
 
 
 def registered_in_order() -> list:
