@@ -11,6 +11,10 @@ outside the window by more than ``2·SE`` (:func:`bntheory.explosion.compare`). 
 over networks; the systematic biases (finite width: down, finite batch: up) are not in it, which is
 why the sizes are stated with each check.
 
+The measurements are public and cached per ``(seed, fast)`` (:func:`linear_at_8`,
+:func:`relu_large_batch`, :func:`batch_families`), so other checks (the claim A-explode) reuse
+them instead of repeating the runs.
+
 References
 ----------
 G. Yang, J. Pennington, V. Rao, J. Sohl-Dickstein, S. S. Schoenholz, *A Mean Field Theory of Batch
@@ -20,6 +24,7 @@ Normalization*, ICLR 2019 (arXiv:1902.08129); MATH.md §8.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from bntheory import explosion as X
 
@@ -40,6 +45,40 @@ def _run(tag: str, seed: int, activation: str, *, width: int, batch: int, depth:
     skip = (3, 2) if depth >= 12 else (2, 1)
     return X.gradient_growth(activation, width=width, batch=batch, depth=depth, n_networks=n, bn=bn,
                              rng=I.rng(seed, f"explosion.{tag}"), skip_input=skip[0], skip_output=skip[1])
+
+
+@lru_cache(maxsize=8)
+def linear_at_8(seed: int, fast: bool) -> tuple:
+    """``explosion.linear``'s measurements: ``(BN, no BN)`` linear networks, ``N = 1024``, ``B = 8``,
+    16 networks of depth 30 (fast: 8 of depth 20); the control with half as many networks."""
+    depth, n = (20, 8) if fast else (30, 16)
+    return (_run("linear", seed, "linear", width=_LIN_N, batch=8, depth=depth, n=n),
+            _run("linear.no-bn", seed, "linear", width=_LIN_N, batch=8, depth=depth, n=n // 2, bn=False))
+
+
+@lru_cache(maxsize=8)
+def relu_large_batch(seed: int, fast: bool) -> tuple:
+    """``explosion.relu``'s measurements: ``(BN, no BN)`` ReLU networks; BN: ``N = 1024``, ``B = 256``,
+    3 networks of depth 16 (fast 10); no BN: ``B = 32``, ``N = 1024`` (fast 512), 3 networks."""
+    depth = 10 if fast else 16
+    return (_run("relu", seed, "relu", width=1024, batch=256, depth=depth, n=3),
+            _run("relu.no-bn", seed, "relu", width=512 if fast else 1024, batch=32, depth=depth, n=3, bn=False))
+
+
+@lru_cache(maxsize=8)
+def batch_families(seed: int, fast: bool) -> tuple:
+    """``explosion.batch-monotone``'s measurements: ``(linear, relu)`` tuples of BN networks in
+    increasing ``B``.  Linear: ``N = 1024``, depth 24, ``(B, networks) = (7, 12), (8, 12), (16, 8),
+    (64, 4)`` (fast: depth 20, ``(7, 12), (10, 8), (16, 6)``).  ReLU: ``N = 512``, depth 16,
+    ``(8, 6), (16, 6), (64, 4)`` (fast: depth 12, ``(6, 6), (8, 6), (16, 6)``).  Fast mode keeps
+    ``B ≤ 16``: the ``B × B`` linear algebra of the conditional sampler stays below the sizes at
+    which multi-threaded BLAS slows down badly on a loaded machine."""
+    lin_Bn, depth = (((7, 12), (10, 8), (16, 6)), 20) if fast else (((7, 12), (8, 12), (16, 8), (64, 4)), 24)
+    relu_Bn, relu_depth = (((6, 6), (8, 6), (16, 6)), 12) if fast else (((8, 6), (16, 6), (64, 4)), 16)
+    return (tuple(_run(f"monotone.linear.{B}", seed, "linear", width=_LIN_N, batch=B, depth=depth, n=n)
+                  for B, n in lin_Bn),
+            tuple(_run(f"monotone.relu.{B}", seed, "relu", width=512, batch=B, depth=relu_depth, n=n)
+                  for B, n in relu_Bn))
 
 
 def _control(description: str, c: X.Comparison, **detail) -> ControlResult:
@@ -90,9 +129,7 @@ def check_linear(*, seed: int, fast: bool) -> Outcome:
     (``σ_w² = 1``, critical), whose growth is ≈ 1 (reported against ``1 ± 0.02`` too); (2) the
     reading "the norm grows by ``λ_G``": the measured norm growth ``sqrt(λ̂) ≈ 1.095`` against 1.2.
     """
-    depth, n = (20, 8) if fast else (30, 16)
-    est = _run("linear", seed, "linear", width=_LIN_N, batch=8, depth=depth, n=n)
-    ctrl = _run("linear.no-bn", seed, "linear", width=_LIN_N, batch=8, depth=depth, n=n // 2, bn=False)
+    est, ctrl = linear_at_8(seed, fast)
     return _growth_check("linear", X.linear_prediction(8), est, ctrl, "sqrt(lambda) vs 1.2")
 
 
@@ -117,9 +154,7 @@ def check_relu(*, seed: int, fast: bool) -> Outcome:
     every width), whose growth is ≈ 1; (2) the reading "the norm grows by ``π/(π−1)``": the measured
     norm growth ``sqrt(λ̂) ≈ 1.21`` against 1.4669.
     """
-    depth = 10 if fast else 16
-    est = _run("relu", seed, "relu", width=1024, batch=256, depth=depth, n=3)
-    ctrl = _run("relu.no-bn", seed, "relu", width=512 if fast else 1024, batch=32, depth=depth, n=3, bn=False)
+    est, ctrl = relu_large_batch(seed, fast)
     return _growth_check("relu", X.large_batch_limit("relu"), est, ctrl, "sqrt(lambda) vs pi/(pi-1)")
 
 
@@ -140,13 +175,14 @@ def check_batch_monotone(*, seed: int, fast: bool) -> Outcome:
     """The growth ``λ_G`` decreases as the batch grows (MATH.md §8; Yang et al. 2019, Sec. 4).
 
     Linear BN networks (``N = 1024``, depth 24) at ``B = 7, 8, 16, 64`` with 12, 12, 8, 4 networks
-    (fast: depth 20, ``B = 7, 16, 64`` with 12, 6, 3): each ``|λ̂(B) − (B−2)/(B−3)| ≤ 0.02`` with
+    (fast: depth 20, ``B = 7, 10, 16`` with 12, 8, 6): each ``|λ̂(B) − (B−2)/(B−3)| ≤ 0.02`` with
     ``2·SE ≤ 0.02``, and every drop ``λ̂(B_k) − λ̂(B_{k+1})`` larger than twice its standard error.
-    ReLU BN networks (``N = 512``, depth 16; fast 12) at ``B = 8, 16, 64`` with 6, 6, 4 networks
-    (fast 4, 4, 3): every drop significant likewise (no closed form at finite ``B``; the values,
-    ≈ 1.78, 1.58, 1.49, approach ``π/(π−1)`` from above).  Measured: the largest
+    ReLU BN networks (``N = 512``, depth 16) at ``B = 8, 16, 64`` with 6, 6, 4 networks (fast: depth
+    12, ``B = 6, 8, 16`` with 6 each): every drop significant likewise (no closed form at finite
+    ``B``; the values, ≈ 2.0, 1.78, 1.58, 1.49 at ``B = 6, 8, 16, 64``, approach ``π/(π−1)`` from
+    above).  Sizes: :func:`batch_families`.  Measured: the largest
     ``|λ̂ − (B−2)/(B−3)|``.  At ``B = 64`` the window ±0.02 also contains 1, so there the significant
-    drops carry the claim, not the window.  ``B ≥ 7``: below, the per-feature factor
+    drops carry the claim, not the window.  Linear ``B ≥ 7``: below, the per-feature factor
     ``1/χ²_{B−1}`` is so heavy-tailed (infinite variance for ``B ≤ 5``) that the estimate needs far
     more networks.
 
@@ -155,10 +191,7 @@ def check_batch_monotone(*, seed: int, fast: bool) -> Outcome:
     prediction ``(B−1)/(B−2)`` is outside the window by more than 2 SE at some ``B`` (at ``B = 7``:
     1.2 against 1.25).
     """
-    lin_Bn, depth = (((7, 12), (16, 6), (64, 3)), 20) if fast else (((7, 12), (8, 12), (16, 8), (64, 4)), 24)
-    relu_Bn, relu_depth = (((8, 4), (16, 4), (64, 3)), 12) if fast else (((8, 6), (16, 6), (64, 4)), 16)
-    lin = [_run(f"monotone.linear.{B}", seed, "linear", width=_LIN_N, batch=B, depth=depth, n=n) for B, n in lin_Bn]
-    relu = [_run(f"monotone.relu.{B}", seed, "relu", width=512, batch=B, depth=relu_depth, n=n) for B, n in relu_Bn]
+    lin, relu = batch_families(seed, fast)
     comps = [X.compare(e.lam, e.se, X.linear_prediction(e.batch), TOL) for e in lin]
     lin_dec, lin_steps = _decreasing(lin)
     relu_dec, relu_steps = _decreasing(relu)
@@ -168,8 +201,9 @@ def check_batch_monotone(*, seed: int, fast: bool) -> Outcome:
     worst = max(comps, key=lambda c: c.deviation)
     return Outcome(
         measured=worst.deviation, bound=TOL, holds=all(c.holds for c in comps) and lin_dec and relu_dec,
-        method=(f"linear BN networks at (B, networks) = {list(lin_Bn)} (N = {_LIN_N}, L = {depth}) and ReLU BN "
-                f"networks at (B, networks) = {list(relu_Bn)} (N = 512, L = {relu_depth}); tolerance {TOL}, "
+        method=(f"linear BN networks at (B, networks) = {[(e.batch, e.n_networks) for e in lin]} (N = {_LIN_N}, "
+                f"L = {lin[0].depth}) and ReLU BN networks at (B, networks) = "
+                f"{[(e.batch, e.n_networks) for e in relu]} (N = 512, L = {relu[0].depth}); tolerance {TOL}, "
                 "drops > 2 SE"),
         evidence={"tol": TOL, "linear": [{**e.summary(), "comparison": c.as_dict()} for e, c in zip(lin, comps)],
                   "linear_drops": lin_steps, "relu": [e.summary() for e in relu], "relu_drops": relu_steps,
