@@ -54,8 +54,8 @@ Finite width biases the estimate down, finite batch up (MATH.md §8); the tolera
 References
 ----------
 G. Yang, J. Pennington, V. Rao, J. Sohl-Dickstein, S. S. Schoenholz, *A Mean Field Theory of Batch
-Normalization*, ICLR 2019 (arXiv:1902.08129), Sec. 3–4 (gradient explosion, the linear and ReLU
-cases); MATH.md §8.
+Normalization*, ICLR 2019 (arXiv:1902.08129): the gradient backpropagation analysis (gradient
+explosion; the linear and ReLU cases); MATH.md §8.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ from .errors import BatchSizeError, NonFiniteError, ParameterError
 from .validation import finite_scalar, int_at_least
 
 __all__ = [
-    "ACTIVATIONS", "SIGMA_W2", "GrowthEstimate", "Comparison", "linear_prediction", "large_batch_limit",
+    "ACTIVATIONS", "SAMPLERS", "SIGMA_W2", "GrowthEstimate", "Comparison", "linear_prediction", "large_batch_limit",
     "network_gradients", "fit_growth", "gradient_growth", "compare",
 ]
 
@@ -116,7 +116,7 @@ def linear_prediction(batch) -> float:
 
     References
     ----------
-    Yang et al. (2019), Sec. 4 (linear BN networks); MATH.md §8.
+    Yang et al. (2019), gradient backpropagation, the linear case; MATH.md §8.
 
     Examples
     --------
@@ -142,7 +142,7 @@ def large_batch_limit(activation: str) -> float:
 
     References
     ----------
-    Yang et al. (2019), Sec. 4 (ReLU: π/(π−1) as B → ∞); MATH.md §8.
+    Yang et al. (2019), gradient backpropagation, ReLU (π/(π−1) as B → ∞); MATH.md §8.
 
     Examples
     --------
@@ -318,7 +318,7 @@ def fit_growth(sq_norms, *, skip_input: int, skip_output: int) -> np.ndarray:
 
     Examples
     --------
-    >>> float(fit_growth([[8.0, 4.0, 2.0, 1.0]], skip_input=0, skip_output=0)[0])
+    >>> round(float(fit_growth([[8.0, 4.0, 2.0, 1.0]], skip_input=0, skip_output=0)[0]), 12)
     2.0
     """
     a = np.atleast_2d(np.asarray(sq_norms, dtype=float))

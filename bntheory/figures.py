@@ -4,8 +4,8 @@ Every figure is drawn by a function of this module from the files :mod:`bntheory
 (``<name>.csv`` and its JSON sidecar) -- read back from disk, so what is drawn is what is recorded,
 and ``--from-records DIR`` redraws without running any solver.  Conventions (issue #7, item 2):
 decay on a log scale; axes named by their quantity; measured series solid, theorem bounds and
-predictions (not bounds) dashed and labelled, reference curves (not bounds) dotted, precision floors thin grey dotted; a legend;
-the instance in every panel's title; a footer with the seed, the record file and the statement
+predictions (not bounds) dashed and labelled, reference curves (not bounds) dotted, precision
+floors thin grey dotted; a legend; the instance in every panel's title; a footer with the seed, the record file and the statement
 that the setting is ours.
 
 =============  =====================================================  ==========================

@@ -742,7 +742,8 @@ def experiment_explosion(seed: int) -> FigureRecords:
                   x_is_time=False)
     xs = sorted({B for Bs, _ in claimed.values() for B in Bs})
     rec.add("claims", f"tolerance {tol}", "bound", xs, [tol] * len(xs))
-    rec.panel("claims", title=f"distance of the fitted growth from its prediction, and 2 SE, against the tolerance {tol}",
+    rec.panel("claims",
+              title=f"distance of the fitted growth from its prediction, and 2 SE, against the tolerance {tol}",
               x="batch size B", y=r"$|\hat\lambda_G - \lambda_G|$  and  $2\,\mathrm{SE}$", xscale="log", ymin=1e-4)
     rec.meta.update(
         title="Gradient explosion in deep BN networks at initialisation (Yang et al. 2019)",
@@ -754,7 +755,8 @@ def experiment_explosion(seed: int) -> FigureRecords:
                              for pid, (_, _, runs) in families.items()},
                     "bn": "eps = 0, gamma = 1, beta = 0, batch statistics, every pre-activation",
                     "sigma_w2": {"linear": 1.0, "relu": 2.0}, "loss": "l = sum G * x^L, G iid N(0, 1)",
-                    "fit": "least squares of log ||dl/dW^l||^2 on l, layers 4..L-2, per network; mean and SE over networks",
+                    "fit": "least squares of log ||dl/dW^l||^2 on l, layers 4..L-2, per network; "
+                           "mean and SE over networks",
                     "tolerance": tol, "sampler": "auto (Gaussian conditioning for 8B <= N, else dense)",
                     "float": "float64"})
     return rec

@@ -121,7 +121,7 @@ def check_linear(*, seed: int, fast: bool) -> Outcome:
     ``B = 8``, ``N = 1024``, 16 networks of depth 30 (fast: 8 of depth 20), fitted over the layers
     4..28 (fast 4..18): ``|λ̂ − 1.2| ≤ 0.02`` with ``2·SE ≤ 0.02``.  Measured ``|λ̂ − 1.2|`` (seed 0:
     ≤ 0.001, SE ≈ 0.002–0.004).  The prediction is :func:`bntheory.explosion.linear_prediction`
-    (derived in its docstring; Yang et al. 2019, Sec. 4).  Finite width biases ``λ̂`` down
+    (derived in its docstring; Yang et al. 2019, gradient backpropagation).  Finite width biases ``λ̂`` down
     (measured: ≈ 1.185 at ``N = 256``, ≈ 1.20 from ``N = 512``).  The weights are drawn by Gaussian
     conditioning (exact in law, :func:`bntheory.explosion.network_gradients`).
 
@@ -140,7 +140,7 @@ def check_linear(*, seed: int, fast: bool) -> Outcome:
                     "weights i.i.d. N(0, 2/N), N = 1024, B = 256", "random output gradient", "float64"))
 def check_relu(*, seed: int, fast: bool) -> Outcome:
     """The squared gradient norm of a deep ReLU BN network grows by ≈ ``π/(π−1)`` per layer at large
-    width and batch (MATH.md §8; Yang et al. 2019, Sec. 4).
+    width and batch (MATH.md §8; Yang et al. 2019, gradient backpropagation).
 
     ``N = 1024``, ``B = 256`` (dense weights), 3 networks of depth 16 fitted over layers 4..14 (fast:
     depth 10, layers 3..9): ``|λ̂ − π/(π−1)| ≤ 0.02`` with ``2·SE ≤ 0.02``; the limit is computed by
@@ -172,7 +172,7 @@ def _decreasing(ests) -> tuple[bool, list]:
        assumptions=("linear: N = 1024; ReLU: N = 512 (the ordering, not the level, is compared)",
                     "BN with ε = 0, γ = 1, β = 0", "random output gradient", "float64"))
 def check_batch_monotone(*, seed: int, fast: bool) -> Outcome:
-    """The growth ``λ_G`` decreases as the batch grows (MATH.md §8; Yang et al. 2019, Sec. 4).
+    """The growth ``λ_G`` decreases as the batch grows (MATH.md §8; Yang et al. 2019, gradient backpropagation).
 
     Linear BN networks (``N = 1024``, depth 24) at ``B = 7, 8, 16, 64`` with 12, 12, 8, 4 networks
     (fast: depth 20, ``B = 7, 10, 16`` with 12, 8, 6): each ``|λ̂(B) − (B−2)/(B−3)| ≤ 0.02`` with

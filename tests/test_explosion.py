@@ -212,7 +212,8 @@ def test_an_unresolved_estimate_fails(monkeypatch):
 
 # --------------------------------------------------------------------------- bad inputs
 @pytest.mark.parametrize("call,exc,match", [
-    (lambda: X.linear_prediction(3), errors.BatchSizeError, "batch size B must be at least 4, got batch size B = 3"),
+    (lambda: X.linear_prediction(3), errors.BatchSizeError,
+     "batch size B must be at least 4, got batch size B = 3"),
     (lambda: X.linear_prediction(8.5), errors.BatchSizeError, "must be an integer"),
     (lambda: X.large_batch_limit("tanh"), errors.ParameterError, "activation must be one of"),
     (lambda: X.network_gradients("relu", width=8, batch=3, depth=4), errors.BatchSizeError, "B = 3"),
