@@ -18,12 +18,13 @@ import time
 from pathlib import Path
 from typing import Iterable, TextIO
 
-from . import bn, halfspace, network, ols, rayleigh, reparam
+from . import bn, bngd_ols, explosion, halfspace, network, ols, rayleigh, reparam, scale_invariance, smoothness
 from .report import summary_line, table_header, table_row, to_latex, to_markdown
 
 #: Sections in report order: (name, module).
 SECTIONS = [("bn", bn), ("reparam", reparam), ("ols", ols), ("rayleigh", rayleigh), ("halfspace", halfspace),
-            ("network", network)]
+            ("network", network), ("smoothness", smoothness), ("explosion", explosion), ("bngd-ols", bngd_ols),
+            ("scale-invariance", scale_invariance)]
 
 
 def _environment() -> dict:

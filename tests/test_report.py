@@ -16,7 +16,8 @@ import proofs_check.runner as runner
 from proofs_check.report import tex_text, to_latex, to_markdown
 from proofs_check.result import ControlResult, Outcome, check, from_derivation
 
-TOP_KEYS = {"version", "seed", "fast", "only", "environment", "checks", "summary", "seconds"}
+TOP_KEYS = {"version", "seed", "fast", "only", "environment", "checks", "claims", "summary", "seconds"}
+CLAIM_KEYS = {"id", "source", "claim_latex", "verdict", "method", "evidence", "corrected_latex"}
 CHECK_KEYS = {"id", "section", "statement_latex", "kind", "assumptions", "method", "status", "measured", "bound",
               "ratio", "evidence", "negative_control", "negative_controls", "seconds"}
 TIMING_KEYS = {"seconds"}
@@ -33,8 +34,13 @@ def test_report_follows_the_documented_schema(fast_report):
     r = fast_report
     assert set(r) == TOP_KEYS
     assert set(r["environment"]) == {"python", "numpy", "scipy", "sympy", "platform", "git"}
-    assert set(r["summary"]) == {"passed", "failed", "negative_controls_rejected", "negative_controls_total"}
+    assert set(r["summary"]) == {"passed", "failed", "negative_controls_rejected", "negative_controls_total", "claims"}
     assert r["summary"]["failed"] == 0 and r["summary"]["passed"] == len(r["checks"])
+    assert set(r["summary"]["claims"]) == {"holds", "refuted", "not-checkable", "failed"}
+    assert r["summary"]["claims"]["failed"] == [] and r["claims"]
+    assert sum(r["summary"]["claims"][k] for k in ("holds", "refuted", "not-checkable")) == len(r["claims"])
+    for c in r["claims"]:
+        assert set(c) == CLAIM_KEYS and c["verdict"] in ("holds", "refuted", "not-checkable"), c["id"]
     sections = {c["id"].split(".")[0] for c in r["checks"]}
     assert {"bn", "reparam", "ols", "halfspace", "mlp"} <= sections
     for c in r["checks"]:
