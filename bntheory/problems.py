@@ -47,7 +47,7 @@ from .errors import (
 )
 from .gauss import DEFAULT_RULE, GaussRule
 from .losses import LOGISTIC, Loss, get_loss
-from .validation import as_finite_array, finite_scalar, int_at_least, spd_matrix
+from .validation import as_finite_array, finite_scalar, inputs_and_labels, int_at_least, spd_matrix
 
 __all__ = [
     "SGeometry",
@@ -563,14 +563,7 @@ class EmpiricalHalfspace(SGeometry):
     @classmethod
     def from_xy(cls, X, y, loss) -> "EmpiricalHalfspace":
         r"""From inputs ``X`` (n×d) and labels :math:`y_i\in\{-1,+1\}`: :math:`z_i=-y_ix_i`."""
-        X = as_finite_array("X", X, ndim=2)
-        y = as_finite_array("y", y, ndim=1)
-        if X.shape[0] != y.shape[0]:
-            raise ShapeMismatchError(f"X has {X.shape[0]} rows but y has length {y.shape[0]}")
-        bad = ~np.isin(y, (-1.0, 1.0))
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise ParameterError(f"labels must be ±1, got y[{i}] = {y[i]}")
+        X, y = inputs_and_labels(X, y)
         return cls(-y[:, None] * X, loss)
 
     @classmethod

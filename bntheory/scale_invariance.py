@@ -41,7 +41,7 @@ import numpy as np
 from .batchnorm import _check_eps, batchnorm_backward, batchnorm_forward
 from .errors import DegenerateStartError, EpsilonError, ParameterError, ShapeMismatchError, StepSizeError
 from .losses import LOGISTIC
-from .validation import as_finite_array, finite_scalar, int_at_least
+from .validation import as_finite_array, finite_scalar, inputs_and_labels, int_at_least
 
 __all__ = [
     "BNLogistic",
@@ -127,14 +127,7 @@ class BNLogistic:
     """
 
     def __init__(self, X, y, *, gamma: float = 1.0, beta: float = 0.0, eps: float = 0.0) -> None:
-        X = as_finite_array("X", X, ndim=2)
-        y = as_finite_array("y", y, ndim=1)
-        if X.shape[0] != y.shape[0]:
-            raise ShapeMismatchError(f"X has {X.shape[0]} rows but y has length {y.shape[0]}")
-        bad = ~np.isin(y, (-1.0, 1.0))
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise ParameterError(f"labels must be ±1, got y[{i}] = {y[i]}")
+        X, y = inputs_and_labels(X, y)
         self.gamma = finite_scalar("gamma", gamma)
         if self.gamma == 0.0:
             raise ParameterError("gamma = 0 makes F constant (γ·BN(Xw) = 0): nothing to differentiate")

@@ -76,3 +76,24 @@ def spd_matrix(name: str, value, rtol: float = 1e-10) -> np.ndarray:
     if lam_min <= 0.0:
         raise NotPositiveDefiniteError(f"{name} is not positive definite: λ_min = {lam_min:.6g}")
     return S
+
+
+def inputs_and_labels(X, y) -> tuple[np.ndarray, np.ndarray]:
+    r"""Validate a batch ``X`` (n×d) with labels ``y ∈ {−1, +1}ⁿ`` (MATH.md §0, §5).
+
+    Raises
+    ------
+    ShapeMismatchError
+        If ``X`` has not as many rows as ``y`` has entries.
+    ParameterError
+        If a label is not ±1 (the message names the first one).
+    """
+    X = as_finite_array("X", X, ndim=2)
+    y = as_finite_array("y", y, ndim=1)
+    if X.shape[0] != y.shape[0]:
+        raise ShapeMismatchError(f"X has {X.shape[0]} rows but y has length {y.shape[0]}")
+    bad = ~np.isin(y, (-1.0, 1.0))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ParameterError(f"labels must be ±1, got y[{i}] = {y[i]}")
+    return X, y
