@@ -41,8 +41,10 @@ __all__ = [
     "BNCache",
     "BatchNorm",
     "batchnorm_backward",
+    "batchnorm_backward_jvp",
     "batchnorm_forward",
     "batchnorm_inference",
+    "normalize_jvp",
 ]
 
 
@@ -325,18 +327,32 @@ def batchnorm_backward(dy, cache: BNCache) -> tuple[np.ndarray, np.ndarray, np.n
     >>> bool(abs(dx.sum()) < 1e-12)  # Σ_i ∂ℓ/∂x_i = 0
     True
     """
+    _check_cache(cache)
+    delta = _like_input("dy", dy, cache)
+    dx_cols, dgamma, dbeta = _backward_cols(delta, cache)
+    return _from_columns(dx_cols, cache.shape), dgamma, dbeta
+
+
+def _check_cache(cache) -> None:
+    """Raise :class:`ParameterError` unless ``cache`` is a :class:`BNCache`."""
     if not isinstance(cache, BNCache):
         raise ParameterError(
             f"cache must be the BNCache returned by batchnorm_forward, got {type(cache).__name__}"
         )
-    dy = np.asarray(dy, dtype=np.float64)
-    if dy.shape != cache.shape:
-        raise ShapeMismatchError(
-            f"dy must have the shape of the forward input x, {cache.shape}, got shape {dy.shape}"
-        )
-    dy = as_finite_array("dy", dy)
 
-    delta = _to_columns(dy)
+
+def _like_input(name: str, arr, cache: BNCache) -> np.ndarray:
+    """Check ``arr`` is finite with the forward input's shape; return its column layout."""
+    arr = np.asarray(arr, dtype=np.float64)
+    if arr.shape != cache.shape:
+        raise ShapeMismatchError(
+            f"{name} must have the shape of the forward input x, {cache.shape}, got shape {arr.shape}"
+        )
+    return _to_columns(as_finite_array(name, arr))
+
+
+def _backward_cols(delta: np.ndarray, cache: BNCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The compact backward pass (MATH.md §1.3) in column layout: ``(dx, Σδx̂, Σδ)``."""
     x_hat = cache.x_hat
     m = cache.m
     dbeta = delta.sum(axis=0)
@@ -344,7 +360,153 @@ def batchnorm_backward(dy, cache: BNCache) -> tuple[np.ndarray, np.ndarray, np.n
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
         dx_cols = (cache.gamma / (m * cache.sigma_hat)) * (m * delta - dbeta - x_hat * dgamma)
     _require_finite("dx", dx_cols, "γ/σ̂ is too large for float64; use eps > 0")
-    return _from_columns(dx_cols, cache.shape), dgamma, dbeta
+    return dx_cols, dgamma, dbeta
+
+
+def _normalize_jvp_cols(x_dot: np.ndarray, cache: BNCache) -> tuple[np.ndarray, np.ndarray]:
+    """``(x̂̇, σ̂̇)`` in column layout (see :func:`normalize_jvp`)."""
+    c_dot = x_dot - x_dot.mean(axis=0)
+    sigma_hat_dot = np.mean(cache.x_hat * c_dot, axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
+        x_hat_dot = (c_dot - cache.x_hat * sigma_hat_dot) / cache.sigma_hat
+    _require_finite("x_hat_dot", x_hat_dot, "1/σ̂ is too large for float64; use eps > 0")
+    return x_hat_dot, sigma_hat_dot
+
+
+def normalize_jvp(x_dot, cache: BNCache) -> tuple[np.ndarray, np.ndarray]:
+    r"""Directional derivative of the normalisation ``x ↦ (x̂, σ̂)`` along ``ẋ`` (MATH.md §1.1, §1.3).
+
+    Per feature, with :math:`\dot c_i = \dot x_i - \frac1m\sum_k \dot x_k` (the tangent of
+    :math:`x_i - \mu_B`),
+
+    .. math::
+
+        \dot{\hat\sigma} = \frac1m \sum_i \hat x_i \dot c_i, \qquad
+        \dot{\hat x}_i = \frac{\dot c_i - \hat x_i \dot{\hat\sigma}}{\hat\sigma},
+
+    from :math:`\hat\sigma^2 = \frac1m\sum_i (x_i-\mu_B)^2 + \varepsilon` and
+    :math:`\hat x_i = (x_i - \mu_B)/\hat\sigma`. Exact for every :math:`\varepsilon \ge 0`
+    (``ε`` is a constant, so it only enters through ``σ̂`` and ``x̂``). The tangent of the output
+    ``y = γx̂ + β`` (``γ, β`` fixed) is ``γ·x̂̇``.
+
+    Parameters
+    ----------
+    x_dot : array_like, same shape as the forward input
+        The direction :math:`\dot x`.
+    cache : BNCache
+        The cache returned by :func:`batchnorm_forward` at the point ``x``.
+
+    Returns
+    -------
+    x_hat_dot : ndarray, same shape as ``x_dot``
+        :math:`\dot{\hat x}`.
+    sigma_hat_dot : ndarray, shape (C,)
+        :math:`\dot{\hat\sigma}`.
+
+    Raises
+    ------
+    ParameterError
+        ``cache`` is not a :class:`BNCache`.
+    ShapeMismatchError
+        ``x_dot`` does not have the shape of the forward input.
+    NonFiniteError
+        ``x_dot`` holds NaN/±Inf, or ``x̂̇`` overflows float64 (tiny ``σ̂`` with ``eps = 0``).
+
+    References
+    ----------
+    MATH.md §1.1 (the transform), §1.3.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[1.0], [2.0], [4.0]])
+    >>> _, cache = batchnorm_forward(x, np.ones(1), np.zeros(1), eps=0.0)
+    >>> x_hat_dot, sigma_hat_dot = normalize_jvp(x, cache)  # x̂ is invariant to scaling x
+    >>> bool(np.max(np.abs(x_hat_dot)) < 1e-14), bool(np.isclose(sigma_hat_dot[0], cache.sigma_hat[0]))
+    (True, True)
+    """
+    _check_cache(cache)
+    x_hat_dot, sigma_hat_dot = _normalize_jvp_cols(_like_input("x_dot", x_dot, cache), cache)
+    return _from_columns(x_hat_dot, cache.shape), sigma_hat_dot
+
+
+def batchnorm_backward_jvp(dy, dy_dot, x_dot, cache: BNCache) -> np.ndarray:
+    r"""Directional derivative of the compact backward pass ``∂ℓ/∂x`` (MATH.md §1.3), forward mode.
+
+    :func:`batchnorm_backward` maps the upstream gradient :math:`\delta` at the point ``x`` to
+
+    .. math::
+
+        \frac{\partial\ell}{\partial x_i}
+            = \frac{\gamma}{m\hat\sigma}\Bigl(m\delta_i - \sum_k \delta_k
+              - \hat x_i \sum_k \delta_k \hat x_k\Bigr).
+
+    Moving ``x`` along ``ẋ`` while ``δ`` moves along ``δ̇`` (``γ``, ``ε`` fixed), with
+    :math:`\dot{\hat x}, \dot{\hat\sigma}` from :func:`normalize_jvp`, its derivative is
+
+    .. math::
+
+        \frac{d}{dt}\frac{\partial\ell}{\partial x_i}
+            = \mathrm{backward}(\dot\delta)_i
+              - \frac{\dot{\hat\sigma}}{\hat\sigma}\frac{\partial\ell}{\partial x_i}
+              - \frac{\gamma}{m\hat\sigma}\Bigl(\dot{\hat x}_i \sum_k \delta_k \hat x_k
+              + \hat x_i \sum_k \delta_k \dot{\hat x}_k\Bigr),
+
+    exact for every :math:`\varepsilon \ge 0`. For a loss :math:`\ell(z)` of the output
+    ``z = γx̂ + β`` with Hessian ``H``, taking ``δ = ∇ℓ(z)`` and ``δ̇ = H(γx̂̇)`` gives the exact
+    Hessian-vector product of ``x ↦ ℓ(z(x))`` along ``ẋ``. Cost O(m·C).
+
+    Parameters
+    ----------
+    dy : array_like, same shape as the forward input
+        Upstream gradient :math:`\delta` at ``x``.
+    dy_dot : array_like, same shape as the forward input
+        Its directional derivative :math:`\dot\delta`.
+    x_dot : array_like, same shape as the forward input
+        The direction :math:`\dot x` in which ``x`` moves.
+    cache : BNCache
+        The cache returned by :func:`batchnorm_forward` at ``x``.
+
+    Returns
+    -------
+    dx_dot : ndarray, same shape as ``dy``
+        The directional derivative of :math:`\partial\ell/\partial x`.
+
+    Raises
+    ------
+    ParameterError
+        ``cache`` is not a :class:`BNCache`.
+    ShapeMismatchError
+        ``dy``, ``dy_dot`` or ``x_dot`` does not have the shape of the forward input.
+    NonFiniteError
+        An input holds NaN/±Inf, or the result overflows float64 (tiny ``σ̂`` with ``eps = 0``).
+
+    References
+    ----------
+    Ioffe & Szegedy (2015), §3; MATH.md §1.3.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[1.0], [2.0], [4.0]])
+    >>> _, cache = batchnorm_forward(x, np.array([2.0]), np.array([0.5]), eps=0.0)
+    >>> dy = np.array([[1.0], [0.0], [0.0]])
+    >>> dx_dot = batchnorm_backward_jvp(dy, np.zeros_like(dy), x, cache)  # ∂ℓ/∂x has degree −1 in x
+    >>> bool(np.allclose(dx_dot, -batchnorm_backward(dy, cache)[0], rtol=0, atol=1e-15))
+    True
+    """
+    _check_cache(cache)
+    delta = _like_input("dy", dy, cache)
+    delta_dot = _like_input("dy_dot", dy_dot, cache)
+    x_hat_dot, sigma_hat_dot = _normalize_jvp_cols(_like_input("x_dot", x_dot, cache), cache)
+    dx, dgamma, _ = _backward_cols(delta, cache)
+    ddx, _, _ = _backward_cols(delta_dot, cache)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below
+        out = (ddx - (sigma_hat_dot / cache.sigma_hat) * dx
+               - (cache.gamma / (cache.m * cache.sigma_hat))
+               * (x_hat_dot * dgamma + cache.x_hat * np.sum(delta * x_hat_dot, axis=0)))
+    _require_finite("dx_dot", out, "γ/σ̂² is too large for float64; use eps > 0")
+    return _from_columns(out, cache.shape)
 
 
 def batchnorm_inference(x, gamma, beta, mean, var, *, eps: float = 1e-5) -> np.ndarray:

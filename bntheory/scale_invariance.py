@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .batchnorm import _check_eps, batchnorm_backward, batchnorm_forward
+from .batchnorm import _check_eps, batchnorm_backward, batchnorm_backward_jvp, batchnorm_forward, normalize_jvp
 from .errors import DegenerateStartError, EpsilonError, ParameterError, ShapeMismatchError, StepSizeError
 from .losses import LOGISTIC
 from .validation import as_finite_array, finite_scalar, inputs_and_labels, int_at_least
@@ -190,23 +190,17 @@ class BNLogistic:
         :math:`\dot{\hat x}=(\dot c-\hat x\dot{\hat\sigma})/\hat\sigma`, :math:`\dot z=\gamma\dot{\hat x}`,
         :math:`\dot\delta=\varphi''(-yz)\,\dot z/n`; then the derivative of the compact backward
         :math:`\partial F/\partial x=\frac{\gamma}{n\hat\sigma}(n\delta-\textstyle\sum\delta-\hat x\sum\delta\hat x)` is
-        ``backward(δ̇) − (σ̂̇/σ̂)·∂F/∂x − γ/(nσ̂)·(x̂̇ Σδx̂ + x̂ Σδx̂̇)``, and ``∇²F(w)v = Xᵀ`` of it.
+        ``backward(δ̇) − (σ̂̇/σ̂)·∂F/∂x − γ/(nσ̂)·(x̂̇ Σδx̂ + x̂ Σδx̂̇)``, and ``∇²F(w)v = Xᵀ`` of it
+        (:func:`~bntheory.batchnorm.normalize_jvp` and :func:`~bntheory.batchnorm.batchnorm_backward_jvp`).
         Checked against central differences of :meth:`grad` in the tests.
         """
         _, z, cache = self._forward(w)
         v = self._w(v, "v")
-        x_hat, s_hat = cache.x_hat[:, 0], float(cache.sigma_hat[0])
-        xv = self.X @ v
-        c_dot = xv - xv.mean()
-        s_dot = float(np.mean(x_hat * c_dot))
-        xh_dot = (c_dot - x_hat * s_dot) / s_hat
-        delta = self._delta(z)
+        x_dot = (self.X @ v)[:, None]
+        xh_dot = normalize_jvp(x_dot, cache)[0][:, 0]
         delta_dot = LOGISTIC.d2(-self.y * z) * (self.gamma * xh_dot) / self.n
-        dx, dgamma, _ = batchnorm_backward(delta[:, None], cache)
-        ddx, _, _ = batchnorm_backward(delta_dot[:, None], cache)
-        out = ddx[:, 0] - (s_dot / s_hat) * dx[:, 0] - (self.gamma / (self.n * s_hat)) * (
-            xh_dot * float(dgamma[0]) + x_hat * float(delta @ xh_dot))
-        return self.X.T @ out
+        out = batchnorm_backward_jvp(self._delta(z)[:, None], delta_dot[:, None], x_dot, cache)
+        return self.X.T @ out[:, 0]
 
     def stationarity(self, w) -> float:
         r""":math:`\|\nabla F(w/\|w\|)\|`: stationarity measured at the normalised point (MATH.md §9 pitfall 5).

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .batchnorm import batchnorm_backward, batchnorm_forward
+from .batchnorm import batchnorm_backward, batchnorm_backward_jvp, batchnorm_forward, normalize_jvp
 from .errors import BatchSizeError, ParameterError, ShapeMismatchError
 from .losses import LOGISTIC, Loss, get_loss
 from .validation import as_finite_array, finite_scalar
@@ -250,19 +250,17 @@ def batch_loss_hvp(y, gamma: float, beta: float, loss: LinkLoss, u) -> np.ndarra
     :math:`J H J u` (the loss's curvature seen through BN) plus :math:`D_u[J]g` (the curvature of BN
     itself), with :math:`d\sigma = \langle\hat y,u\rangle/m`, :math:`d\hat y = \Pi u/\sigma` and
     :math:`D_u[J]\delta = -(d\sigma/\sigma)J\delta - \frac{\gamma}{m\sigma}(d\hat y\langle\hat y,\delta\rangle
-    + \hat y\langle d\hat y,\delta\rangle)` (derivative of the compact backward form, MATH.md §1.3).
+    + \hat y\langle d\hat y,\delta\rangle)` (derivative of the compact backward form, MATH.md §1.3), both
+    computed by :func:`~bntheory.batchnorm.batchnorm_backward_jvp` with ``δ = g``, ``δ̇ = Hγ dŷ``.
     Cross-checked against :func:`batch_loss_hvp_fd` in the tests.
 
     Raises the errors of :func:`bn_point`, and :class:`ShapeMismatchError`/:class:`NonFiniteError` for ``u``.
     """
     p = bn_point(y, gamma, beta, loss)
-    u = _direction(p, u)
-    dy_hat = p.project(u) / p.sigma
-    curvature = p.jvp(loss.hess(p.z) @ (p.gamma * dy_hat))
-    dsigma = (p.y_hat @ u) / p.m
-    bn_part = (-(dsigma / p.sigma) * p.grad
-               - (p.gamma / (p.m * p.sigma)) * (dy_hat * (p.y_hat @ p.g) + p.y_hat * (dy_hat @ p.g)))
-    return curvature + bn_part
+    u = _direction(p, u)[:, None]
+    dy_hat = normalize_jvp(u, p._cache)[0][:, 0]
+    return batchnorm_backward_jvp(p.g[:, None], (loss.hess(p.z) @ (p.gamma * dy_hat))[:, None], u,
+                                  p._cache)[:, 0]
 
 
 def batch_loss_hvp_fd(y, gamma: float, beta: float, loss: LinkLoss, u, *, rel_step: float = FD_REL_STEP) -> np.ndarray:

@@ -16,8 +16,10 @@ from bntheory.batchnorm import (
     BatchNorm,
     BNCache,
     batchnorm_backward,
+    batchnorm_backward_jvp,
     batchnorm_forward,
     batchnorm_inference,
+    normalize_jvp,
 )
 from bntheory.errors import (
     BatchSizeError,
@@ -235,6 +237,72 @@ def test_dx_matches_finite_differences(shape, eps):
         assert rel_err(_wrong("eps_ignored")(delta, cache), num) > 1e-3
     else:  # where ε is negligible, using σ_B for σ̂ is indistinguishable at this tolerance
         assert rel_err(_wrong("eps_ignored")(delta, cache), num) < 1e-4
+
+
+def _backward_jvp_variant(kind: str, dy, dy_dot, x_dot, cache: BNCache) -> np.ndarray:
+    """The forward-mode derivative of the compact backward written independently in column
+    layout; ``kind`` drops one term (negative controls)."""
+    d, dd, xd = to_cols(dy), to_cols(dy_dot), to_cols(x_dot)
+    xh, m, g, s = cache.x_hat, cache.m, cache.gamma, cache.sigma_hat
+    cd = xd - xd.mean(axis=0)
+    s_dot = np.mean(xh * cd, axis=0)
+    xh_dot = (cd - xh * s_dot) / s
+    if kind == "no_sigma_dot":  # σ̂ treated as constant along ẋ
+        s_dot = np.zeros_like(s_dot)
+
+    def back(e):
+        return (g / (m * s)) * (m * e - e.sum(axis=0) - xh * (e * xh).sum(axis=0))
+
+    out = back(dd) - (s_dot / s) * back(d) - (g / (m * s)) * (
+        xh_dot * (d * xh).sum(axis=0) + xh * (d * xh_dot).sum(axis=0))
+    return from_cols(out, cache.shape)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("eps", EPSILONS)
+def test_backward_jvp_matches_finite_differences(shape, eps):
+    """d/dt batchnorm_backward(δ + tδ̇, cache(x + tẋ)) at t = 0, by central differences."""
+    x, gamma, beta, delta = make_instance(12, shape)
+    rng = np.random.default_rng(13)
+    x_dot, delta_dot = rng.standard_normal(shape), rng.standard_normal(shape)
+    _, cache = batchnorm_forward(x, gamma, beta, eps=eps)
+    h = 1e-5
+
+    def at(t):
+        _, c = batchnorm_forward(x + t * x_dot, gamma, beta, eps=eps)
+        return c, batchnorm_backward(delta + t * delta_dot, c)[0]
+
+    (cp, dxp), (cm, dxm) = at(h), at(-h)
+    num = (dxp - dxm) / (2.0 * h)
+    got = batchnorm_backward_jvp(delta, delta_dot, x_dot, cache)
+    assert got.shape == shape
+    assert rel_err(got, num) < GRAD_TOL
+    assert rel_err(got, _backward_jvp_variant("right", delta, delta_dot, x_dot, cache)) < EXACT_TOL
+    # the tangents of x̂ and σ̂ against the same finite differences
+    x_hat_dot, sigma_hat_dot = normalize_jvp(x_dot, cache)
+    assert x_hat_dot.shape == shape and sigma_hat_dot.shape == (shape[1],)
+    assert rel_err(to_cols(x_hat_dot), (cp.x_hat - cm.x_hat) / (2.0 * h)) < GRAD_TOL
+    assert rel_err(sigma_hat_dot, (cp.sigma_hat - cm.sigma_hat) / (2.0 * h)) < GRAD_TOL
+    # negative controls: dropping the σ̂̇ term, or freezing x (ẋ = 0), fails the same comparison
+    assert rel_err(_backward_jvp_variant("no_sigma_dot", delta, delta_dot, x_dot, cache), num) > WRONG_MIN
+    assert rel_err(batchnorm_backward_jvp(delta, delta_dot, np.zeros(shape), cache), num) > WRONG_MIN
+    # linear in (δ, δ̇) jointly and in ẋ for fixed δ: scaling ẋ and δ̇ by 2 doubles the derivative
+    assert rel_err(batchnorm_backward_jvp(delta, 2 * delta_dot, 2 * x_dot, cache), 2 * got) < EXACT_TOL
+
+
+def test_backward_jvp_validates_inputs():
+    x, gamma, beta, delta = make_instance(14, (5, 2))
+    _, cache = batchnorm_forward(x, gamma, beta, eps=0.0)
+    with pytest.raises(ParameterError):
+        batchnorm_backward_jvp(delta, delta, delta, object())
+    with pytest.raises(ShapeMismatchError, match="x_dot"):
+        batchnorm_backward_jvp(delta, delta, delta[:4], cache)
+    with pytest.raises(ShapeMismatchError, match="dy_dot"):
+        batchnorm_backward_jvp(delta, delta.T, delta, cache)
+    bad = delta.copy()
+    bad[1, 1] = np.nan
+    with pytest.raises(NonFiniteError):
+        normalize_jvp(bad, cache)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
