@@ -126,7 +126,7 @@ _MATH = {"−": "-", "·": r"\cdot", "×": r"\times", "‖": r"\|", "∥": r"\pa
          "≤": r"\le", "≥": r"\ge", "≠": r"\ne", "≈": r"\approx", "∈": r"\in", "∂": r"\partial", "∇": r"\nabla",
          "ℓ": r"\ell", "∞": r"\infty", "→": r"\to", "↦": r"\mapsto", "√": r"\surd", "±": r"\pm", "∑": r"\sum",
          "⪯": r"\preceq", "≡": r"\equiv", "∝": r"\propto", "≻": r"\succ", "≺": r"\prec", "′": "'", "″": "''",
-         "°": r"^{\circ}", "∓": r"\mp", "⊤": r"\top", "ℝ": r"\mathbb{R}", "∅": r"\emptyset"}
+         "°": r"^{\circ}", "∓": r"\mp", "⟨": r"\langle", "⟩": r"\rangle", "⌈": r"\lceil", "⌉": r"\rceil", "⊤": r"\top", "ℝ": r"\mathbb{R}", "∅": r"\emptyset"}
 # runs of super-/subscript characters become one ^{…} / _{…}
 _SUP = {"⁺": "+", "⁻": "-", "⁽": "(", "⁾": ")", "ᵀ": r"\top", "⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4",
         "ⁿ": "n", "ᵗ": "t", "ᵏ": "k", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9"}
@@ -315,7 +315,7 @@ def to_latex(report: dict) -> str:
             if r.get("kind") == "numerical":
                 body += [f"{k} & {_tex_number(r[k])}" + r" \\" for k in ("measured", "bound", "ratio")]
             pairs, batteries = _evidence_rows(r)
-            body += [tex_text(k) + " & " + tex_text(v) + r" \\" for k, v in pairs]
+            body += [_breakable(tex_text(k)) + " & " + tex_text(v) + r" \\" for k, v in pairs]
             body += [r"\hline \textit{negative control} & \textit{verdict} \\"]
             body += [tex_text(c["description"]) + " & " + c["status"] + r" \\" for c in r["negative_controls"]]
             body += [r"\hline", r"\end{longtable}", ""]
@@ -324,6 +324,11 @@ def to_latex(report: dict) -> str:
     body += _claims_latex(report.get("claims", []))
     body.append(r"% --- end body")
     return _PREAMBLE + "\n".join(body) + "\n\\end{document}\n"
+
+
+def _breakable(key: str) -> str:
+    """An evidence key (``a.b_c``) that may break after its dots and underscores in a narrow column."""
+    return key.replace(".", r".\allowbreak{}").replace(r"\_", r"\_\allowbreak{}")
 
 
 def _claims_latex(claims: list[dict]) -> list[str]:

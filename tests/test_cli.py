@@ -66,7 +66,7 @@ def test_an_accepted_negative_control_makes_verify_fail(monkeypatch, capsys):
 
 def test_only_without_match_is_an_error(capsys):
     assert main(["verify", "--fast", "--only", "no-such-check"]) == 2
-    assert "no check matches" in capsys.readouterr().err
+    assert "no check or claim matches" in capsys.readouterr().err
 
 
 def test_no_subcommand_prints_help(capsys):
