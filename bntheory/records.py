@@ -98,18 +98,21 @@ class FigureRecords:
             {"id": pid, "title": title, "x": x, "y": y, "yscale": yscale, "regime": regime, **extra})
 
     def claim(self, panel: str, measured: str, bound: str, floor: float, statement: str,
-              regime: str = "theorem", x_is_time: bool = True) -> None:
+              regime: str = "theorem", x_is_time: bool = True, at_least: bool = False) -> None:
         """Record that ``bound`` dominates ``measured`` in ``panel`` wherever ``measured ≥ floor``.
 
         ``regime`` is ``"theorem"`` (a violation sets the exit status) or ``"experiment"`` (an
         experiment's claim, reported separately, never setting the exit status).  ``x_is_time =
         False`` (stored only then) says ``x`` is not an iteration (a batch size): the progress line
-        then reports the maximum ratio over every ``x``, not over ``t ≥ 1``."""
+        then reports the maximum ratio over every ``x``, not over ``t ≥ 1``.  ``at_least = True``
+        (stored only then, as ``"sense": "at_least"``) reverses the claim: ``measured ≥ bound`` (a
+        lower bound, e.g. a divergence), compared wherever ``bound ≥ floor``."""
         if regime not in ("theorem", "experiment"):
             raise ParameterError(f"regime must be 'theorem' or 'experiment', got regime = {regime!r}")
         self.meta.setdefault("claims", []).append(
             {"panel": panel, "measured": measured, "bound": bound, "floor": float(floor),
-             "statement": statement, "regime": regime, **({} if x_is_time else {"x_is_time": False})})
+             "statement": statement, "regime": regime, **({} if x_is_time else {"x_is_time": False}),
+             **({"sense": "at_least"} if at_least else {})})
 
 
 # ============================================================================ files
@@ -286,7 +289,9 @@ def check_claims(table: Table) -> list[dict]:
     ``missing_bound`` (measured ``x`` at or above the floor without a bound value) and
     ``first_violation`` ``(x, measured, bound)``.  A claim does not hold when it compares nothing
     (a check that cannot fail proves nothing) or when a measured ``x`` at or above the floor has no
-    bound value (it would be drawn but never checked).
+    bound value (it would be drawn but never checked).  A claim with ``"sense": "at_least"``
+    (a lower bound) holds when ``measured ≥ bound`` at every common ``x`` where ``bound ≥ floor``
+    (a ``nan`` measured value fails it); its ratios are ``bound/measured``.
     """
     from .rates import check_rate
 
@@ -298,13 +303,25 @@ def check_claims(table: Table) -> list[dict]:
         bmap = dict(zip(b["x"].tolist(), b["value"].tolist()))
         bv = np.array([bmap.get(x, np.nan) for x in mx.tolist()], dtype=float)
         has = np.array([x in bmap for x in mx.tolist()], dtype=bool)
-        above = ~np.isfinite(mv) | (mv >= c["floor"])
-        missing = [float(x) for x in mx[above & ~has]]
-        rc = check_rate(mv[has], bv[has], floor=c["floor"], name=c["statement"])
         common = mx[has]
-        fv = rc.first_violation
+        if c.get("sense") == "at_least":  # measured ≥ bound: the bound is the compared series
+            above = ~np.isfinite(bv) | (bv >= c["floor"])
+            missing = [float(x) for x in mx[~has]]
+            rc = check_rate(bv[has], mv[has], floor=c["floor"], name=c["statement"])
+            nan_measured = np.flatnonzero(np.isnan(mv[has]) & above[has])  # never skipped silently
+            fv = rc.first_violation
+            if fv is not None:
+                fv = (fv[0], fv[2], fv[1])
+            if nan_measured.size and (fv is None or nan_measured[0] < fv[0]):
+                fv = (int(nan_measured[0]), math.nan, float(bv[has][nan_measured[0]]))
+            ok = rc.holds and not nan_measured.size
+        else:
+            above = ~np.isfinite(mv) | (mv >= c["floor"])
+            missing = [float(x) for x in mx[above & ~has]]
+            rc = check_rate(mv[has], bv[has], floor=c["floor"], name=c["statement"])
+            fv, ok = rc.first_violation, rc.holds
         out.append({**c, "regime": c.get("regime", "theorem"),
-                    "holds": bool(rc.holds and rc.n_compared > 0 and not missing),
+                    "holds": bool(ok and rc.n_compared > 0 and not missing),
                     "max_ratio": rc.max_ratio, "max_ratio_after_start": rc.max_ratio_after_start,
                     "n_compared": rc.n_compared, "n_measured": int(mx.size), "missing_bound": missing,
                     "first_violation": None if fv is None else (float(common[fv[0]]), fv[1], fv[2])})
@@ -762,6 +779,92 @@ def experiment_explosion(seed: int) -> FigureRecords:
     return rec
 
 
+def experiment_bngd_ols(seed: int) -> FigureRecords:
+    r"""Figure ``bngd-ols`` (issue #8, item 3): BN-GD against plain GD over weight step sizes on
+    least squares (MATH.md §8; Cai, Li & Shen 2019).
+
+    The instance of ``bntheory verify``'s ``bngd-ols.step-sizes`` check
+    (:func:`proofs_check.bngd_ols._instance`, ``d = 10``, ``κ = 100``, ``‖w₀‖ = 1``, ``a₀ = 1``,
+    ``ε_a = 1``), swept by :func:`bntheory.solvers.bngd_ols.step_size_sweep` over its 17 step sizes
+    ``1e-3 … 1e5`` for ``K = 4000`` steps (plain GD from the same predictor ``w̃₀ = a₀w₀/‖w₀‖_H``).
+    Panel ``gap``: the relative gap ``(J_k − J*)/(J_0 − J*)`` of BN-GD at ``ε ∈ {1e-3, 0.1, 10, 1e3,
+    1e5}`` and of plain GD at ``0.99·2/λ_max`` and ``1.01·2/λ_max``; above the threshold GD's gap is
+    bounded below by its top-mode part ``½λ_max ē²_top,0 (ελ_max − 1)^{2k}`` (exact: the modes of GD
+    on a quadratic decouple), a lower-bound claim (``at_least``).  Panel ``step sizes``: the steps to
+    ``J − J* ≤ 1e-10(J_0 − J*)`` per ``ε`` -- the sweep's verdict
+    (:func:`bntheory.solvers.bngd_ols.convergence`): measured within ``K`` or extrapolated from a
+    certified linear tail (rate ``≤ 1 − 1e-9``), ``inf`` when it does not converge; the label
+    column says which.  Claim: every BN-GD count is finite and at most ``K + ln(1e10)/1e-9``,
+    the largest count criterion (b) certifies from ``J_K ≤ J_0`` (so a non-converging point, ``inf``,
+    fails it).  GD's threshold ``2/λ_max`` is a ``prediction`` series of one point.
+    """
+    from proofs_check.bngd_ols import _instance
+
+    from .solvers import bngd_ols as B
+
+    rec = FigureRecords("bngd-ols")
+    d, kappa, n_iter, tol, min_decay = 10, 100.0, 4000, 1e-10, 1e-9
+    P, w0 = _instance(seed, "bngd-ols.step-sizes", d, kappa)
+    s = B.step_size_sweep(P, w0, 1.0, n_iter, tol=tol)
+    C = B.cai_ols(P)
+    two_L = float(s["two_over_L"])
+    k = np.arange(n_iter + 1)
+    pid = "gap"
+    shown = [0, 4, 8, 12, 16]  # ε = 1e-3, 0.1, 10, 1e3, 1e5 on DEFAULT_EPS_GRID
+    G = s["bngd_gap"]
+    for j in shown:
+        rec.add(pid, f"BN-GD, eps = {s['eps'][j]:g}", "measured", k, G[:, j] / G[0, j])
+    wt0 = w0 / np.sqrt(float(w0 @ C.H @ w0))
+    edge = np.array([0.99, 1.01]) * two_L
+    r = B.gd_ols(C, wt0, n_iter, eps=edge)
+    for j, f in enumerate((0.99, 1.01)):
+        rec.add(pid, f"GD, eps = {f:g}*2/lambda_max", "measured", k, r.gap[:, j] / r.gap[0, j])
+    e_top = float(C.Q[:, -1] @ (wt0 - C.u))
+    top0 = 0.5 * C.lam[-1] * e_top ** 2 / r.gap[0, 1]
+    with np.errstate(over="ignore"):
+        lower = top0 * (edge[1] * C.lam[-1] - 1.0) ** (2.0 * k)
+    rec.add(pid, "bound (lower): top-mode part of GD's gap", "bound", k, lower)
+    rec.claim(pid, "GD, eps = 1.01*2/lambda_max", "bound (lower): top-mode part of GD's gap", 0.0,
+              "plain GD at eps = 1.01*2/lambda_max: (J_k-J*)/(J_0-J*) >= top-mode part "
+              "(e_top,0^2 lambda_max/2)(eps lambda_max - 1)^(2k)/(J_0-J*), growing without bound (MATH.md §8)",
+              at_least=True)
+    rec.panel(pid, title=f"relative gap against k, d = {d}, κ = {kappa:g} (λ ∈ [1, {kappa:g}]), "
+                         f"2/λ_max = {two_L:g}, ε_a = 1",
+              x="iteration k", y=r"$(J_k - J^*)\,/\,(J_0 - J^*)$", ylim=[1e-31, 1e4])
+    pid = "step sizes"
+    b, g = s["bngd"], s["gd"]
+    verdict = np.where(b["reached_tol"], "within K", np.where(b["converged"], "extrapolated", "not converged"))
+    rec.add(pid, "BN-GD: steps to 1e-10 gap_0", "measured", s["eps"], b["steps"], verdict)
+    gv = np.where(g["reached_tol"], "within K", np.where(
+        g["converged"], "extrapolated", np.where(np.isfinite(g["final_ratio"]), "not converged",
+                                                 "diverges (gap overflowed)")))
+    rec.add(pid, "GD: steps to 1e-10 gap_0", "measured", s["eps"], g["steps"], gv)
+    cap = n_iter + math.log(1.0 / tol) / min_decay
+    rec.add(pid, "bound: steps certified by the criterion", "bound", s["eps"], np.full(s["eps"].size, cap))
+    rec.add(pid, "GD threshold 2/lambda_max", "prediction", [two_L], [two_L])
+    rec.claim(pid, "BN-GD: steps to 1e-10 gap_0", "bound: steps certified by the criterion", 0.0,
+              f"BN-GD converges at every eps of the grid by the sweep's criterion: J - J* <= 1e-10 (J_0 - J*) "
+              f"within K = {n_iter} steps, or by a certified linear tail (rate <= 1 - 1e-9) after at most "
+              f"K + ln(1e10)/1e-9 = {cap:.4g} steps (extrapolated); inf (not converged) fails (MATH.md §8)",
+              x_is_time=False)
+    rec.panel(pid, title=f"steps to J − J* ≤ 1e-10 (J₀ − J*) per weight step size, K = {n_iter} "
+                         "(beyond K: extrapolated)",
+              x=r"weight step size $\varepsilon$", y=r"steps to $(J-J^*)\leq 10^{-10}(J_0-J^*)$",
+              xscale="log", instance={"d": d, "kappa": kappa, "two_over_L": two_L,
+                                      "kappa_star": float(s["kappa_star"])})
+    rec.meta.update(
+        title="BN-GD vs plain GD over weight step sizes on least squares (Cai, Li & Shen 2019)",
+        illustrates="MATH.md §8 (Cai, Li & Shen 2019, Sec. 3): BN-GD converges for every eps > 0, "
+                    "plain GD only for eps < 2/lambda_max",
+        stands_in_for="Cai et al. 2019's step-size comparison; setting ours", regime="theorem",
+        parameters={"instance": "proofs_check.bngd_ols._instance(seed, 'bngd-ols.step-sizes', 10, 100.0)",
+                    "d": d, "kappa": kappa, "a0": 1.0, "w0_norm": 1.0, "eps_a": 1.0, "n_iter": n_iter,
+                    "eps_grid": [float(e) for e in s["eps"]], "tol": tol, "min_decay": min_decay,
+                    "gd_start": "a0 w0/||w0||_H (same initial loss)", "gd_edge_eps": [0.99, 1.01],
+                    "criterion": "bntheory.solvers.bngd_ols.convergence"})
+    return rec
+
+
 #: The experiments, in the order of issue #7 item 1 (a–f), then issue #8's: name → function of the seed.
 EXPERIMENTS = {
     "ols": experiment_ols,
@@ -771,6 +874,7 @@ EXPERIMENTS = {
     "network": experiment_network,
     "tightness": experiment_tightness,
     "explosion": experiment_explosion,
+    "bngd-ols": experiment_bngd_ols,
 }
 
 

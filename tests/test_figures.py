@@ -95,6 +95,7 @@ def test_every_bound_claim_holds_on_the_records(full):
     ("network", "unit 1", "GDNP on unit 1"),
     ("tightness", "battery", "max_(t>=1) measured/bound"),
     ("explosion", "claims", "linear BN: |fit - (B-2)/(B-3)|"),
+    ("bngd-ols", "step sizes", "BN-GD: steps to 1e-10 gap_0"),
 ])
 def test_a_wrong_record_is_caught(full, tmp_path, name, panel, series):
     """Negative control: one measured value set to twice its bound (at an x above the floor) must
@@ -382,3 +383,33 @@ def test_explosion_figure_draws_predictions_and_checks_its_claims(full, tmp_path
              lambda r: r[:5] + ["0.03"] + r[6:] if (r[1], r[2], r[4]) == ("claims", dev_name, "16") else r)
     bad = [c for c in records.check_claims(records.read_records(tmp_path, "explosion")) if not c["holds"]]
     assert [c["measured"] for c in bad] == [dev_name] and bad[0]["first_violation"][0] == 16.0
+
+
+def test_bngd_ols_figure_records_the_sweep_and_its_claims_fail_on_wrong_records(full, tmp_path):
+    """Issue #8 item 3: BN-GD's steps to 1e-10·gap_0 are finite at all 17 step sizes (labelled
+    within K / extrapolated), GD's are infinite exactly above 2/λ_max; a non-converging BN-GD point
+    (steps = inf) fails the claim, and so does a GD gap below its top-mode lower bound (at_least)."""
+    out, summary, text = full
+    table = records.read_records(out, "bngd-ols")
+    b, g = table.get("step sizes", "BN-GD: steps to 1e-10 gap_0"), table.get("step sizes", "GD: steps to 1e-10 gap_0")
+    two_L = table.get("step sizes", "GD threshold 2/lambda_max")["x"][0]
+    assert b["x"].size == 17 and np.all(np.isfinite(b["value"])) and set(b["label"]) == {"within K", "extrapolated"}
+    np.testing.assert_array_equal(np.isfinite(g["value"]), g["x"] < two_L)
+    assert all(c["holds"] for c in summary["bngd-ols"]["claims"]) and len(summary["bngd-ols"]["claims"]) == 2
+    assert ">= bound (lower)" in text
+    for ext in ("csv", "json"):
+        shutil.copy(out / f"bngd-ols.{ext}", tmp_path / f"bngd-ols.{ext}")
+    name = "BN-GD: steps to 1e-10 gap_0"
+    _rewrite(tmp_path / "bngd-ols.csv",
+             lambda r: r[:5] + ["inf"] + r[6:] if (r[1], r[2], r[4]) == ("step sizes", name, "1000") else r)
+    bad = [c for c in records.check_claims(records.read_records(tmp_path, "bngd-ols")) if not c["holds"]]
+    assert [c["measured"] for c in bad] == [name] and bad[0]["first_violation"][0] == 1000.0
+    assert main(["figures", "--from-records", str(tmp_path), "--only", "bngd-ols"]) == 1
+    shutil.copy(out / "bngd-ols.csv", tmp_path / "bngd-ols.csv")
+    gd = "GD, eps = 1.01*2/lambda_max"
+    lower = dict(zip(*[table.get("gap", "bound (lower): top-mode part of GD's gap")[k] for k in ("x", "value")]))
+    _rewrite(tmp_path / "bngd-ols.csv",
+             lambda r: r[:5] + [repr(0.5 * float(lower[200.0]))] + r[6:] if (r[1], r[2], r[4]) == ("gap", gd, "200") else r)
+    bad = [c for c in records.check_claims(records.read_records(tmp_path, "bngd-ols")) if not c["holds"]]
+    assert [c["measured"] for c in bad] == [gd] and bad[0]["first_violation"][0] == 200.0
+    assert main(["figures", "--from-records", str(tmp_path), "--only", "bngd-ols"]) == 1
