@@ -25,7 +25,7 @@ from types import SimpleNamespace
 import numpy as np
 import sympy as sp
 
-from bntheory import explosion as X
+from bntheory import explosion
 from bntheory import smoothness as sm
 from bntheory.batchnorm import batchnorm_backward, batchnorm_forward
 from bntheory.scale_invariance import bn_layer
@@ -705,7 +705,7 @@ def _explode_reading(name: str, of: str, stated: dict, family, large, seed: int)
     steps = [{"from_B": a["B"], "to_B": b["B"], "change": b["lambda"] - a["lambda"],
               "se": float(np.hypot(a["se"], b["se"]))} for a, b in zip(per_b[:len(family)], per_b[1:len(family)])]
     trend = all(sign * s["change"] > 2.0 * s["se"] for s in steps)
-    limit = X.compare(*_growth(large, of), stated["limit"], xc.TOL)
+    limit = explosion.compare(*_growth(large, of), stated["limit"], xc.TOL)
     holds = above_one and trend and limit.holds
     evidence = {"lambda_of": of, "per_batch": per_b, "above_one": above_one, "trend": stated["trend"],
                 "trend_steps": steps, "trend_holds": trend, "limit": limit.as_dict(), "n_instances": len(per_b),
