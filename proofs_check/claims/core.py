@@ -39,7 +39,7 @@ Examples
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from bntheory.errors import ParameterError
@@ -170,10 +170,6 @@ class ClaimVerdict:
     #: False when a registered corrected form was not confirmed by the same evaluation.
     corrected_verified: bool | None = None
 
-    @property
-    def article(self) -> str:
-        return self.id.split("-", 1)[0]
-
     def as_dict(self) -> dict:
         return {"id": self.id, "source": self.source, "claim_latex": self.claim_latex, "verdict": self.verdict,
                 "method": self.method, "evidence": self.evidence, "corrected_latex": self.corrected_latex}
@@ -213,7 +209,6 @@ class Claim:
     variants: tuple | None = None
     corrected: tuple | None = None
     why_not_checkable: str | None = None
-    description: str = field(default="", compare=False)
 
     @property
     def source(self) -> str:
@@ -267,8 +262,7 @@ def claim(id: str, article: str, section: str, claim_latex: str, *, stated: Any,
         raise ParameterError(f"claim {id!r}: variants must be a (true, false) pair, got {variants!r}")
 
     def wrap(fn):
-        _register(Claim(id, article, section, claim_latex, fn, stated, tuple(variants), corrected,
-                        description=(fn.__doc__ or "").strip()))
+        _register(Claim(id, article, section, claim_latex, fn, stated, tuple(variants), corrected))
         return fn
 
     return wrap
